@@ -1,0 +1,225 @@
+/**
+ * The one-shot loopback listener that catches the authorization response
+ * (RFC 8252 §7.3). It binds 127.0.0.1 only, refuses to run when another process holds
+ * the same port on [::1] (a browser resolving `localhost` to ::1 would hand that process
+ * the code), checks the Host header (DNS rebinding) and compares `state` in constant
+ * time before it looks at `code` or `error`. Stray requests get 404/405/414/400 and
+ * never end the flow.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
+import { CliError } from '../errors.js'
+import { donePage, PAGE_HEADERS, rejectPage } from './pages.js'
+
+/** What the identity provider sent back on a request whose state matched. */
+export type CallbackResult =
+  | { kind: 'code'; code: string }
+  | { kind: 'error'; error: string; errorDescription: string }
+
+/** A running listener. */
+export interface Loopback {
+  /** The port actually bound (useful with `--port 0`). */
+  readonly port: number
+  /** `http://localhost:<port>/callback`, as sent in the authorize and token requests. */
+  readonly redirectUri: string
+  /** Settles with the first callback whose state matches. */
+  readonly callback: Promise<CallbackResult>
+  /** Answers the held callback request with a page, then shuts the listener down. */
+  finish(status: number, html: string): Promise<void>
+  /** Shuts down at once, dropping every connection (idempotent). */
+  close(): Promise<void>
+}
+
+/** Options for {@link startLoopback}. */
+export interface LoopbackOptions {
+  /** 0 picks a free port. */
+  port: number
+  /** The `state` sent in the authorize request. */
+  expectedState: string
+  /** Debug log sink; never receives codes or states. */
+  log?: (line: string) => void
+}
+
+/** Longest request target accepted (Entra codes are ~1–2 KB). */
+const MAX_URL = 8192
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest()
+}
+
+/** Constant-time string comparison (hashing first hides the length too). */
+export function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b))
+}
+
+function send(res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent) return
+  res.writeHead(status, { ...PAGE_HEADERS, ...extra, 'Content-Length': Buffer.byteLength(html) })
+  res.end(html)
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err)
+    server.once('error', onError)
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => {
+      server.off('error', onError)
+      const addr = server.address()
+      resolve(typeof addr === 'object' && addr !== null ? addr.port : port)
+    })
+  })
+}
+
+/** Resolves when nobody else holds [::1]:port; rejects with EADDRINUSE when someone does. */
+function probeIPv6Loopback(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer()
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      // No IPv6 on this machine: nothing can be listening there either.
+      if (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT') resolve()
+      else reject(err)
+    })
+    probe.listen({ host: '::1', port, ipv6Only: true, exclusive: true }, () => probe.close(() => resolve()))
+  })
+}
+
+function portInUse(port: number, where: string, cause: unknown): CliError {
+  return new CliError('PORT_IN_USE', `port ${port} is already in use${where}`, {
+    hint: 'stop the program holding it, or pass `--port 0` to pick a free port (Entra ignores the port of localhost redirect URIs)',
+    cause,
+  })
+}
+
+/** Starts the listener; resolves once it accepts connections. */
+export async function startLoopback(options: LoopbackOptions): Promise<Loopback> {
+  const log = options.log ?? (() => {})
+  let settled = false
+  let held: ServerResponse | undefined
+  let resolveCallback!: (r: CallbackResult) => void
+  const callback = new Promise<CallbackResult>((resolve) => {
+    resolveCallback = resolve
+  })
+  let port = options.port
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const target = req.url ?? '/'
+    const host = (req.headers.host ?? '').toLowerCase()
+    if (host !== `localhost:${port}` && host !== `127.0.0.1:${port}`) {
+      log(`listener: 400 for a request with Host ${JSON.stringify(host.slice(0, 100))}`)
+      send(res, 400, rejectPage('Bad request', 'Unexpected Host header.'))
+      return
+    }
+    if (target.length > MAX_URL) {
+      log('listener: 414 for an over-long request target')
+      send(res, 414, rejectPage('URI too long', 'The request target is too long.'))
+      return
+    }
+    const url = new URL(target, `http://localhost:${port}`)
+    if (url.pathname !== '/callback') {
+      log(`listener: 404 for ${req.method} ${url.pathname.slice(0, 100)}`)
+      send(res, 404, rejectPage('Not found', 'Nothing here.'))
+      return
+    }
+    if (req.method !== 'GET') {
+      log(`listener: 405 for ${req.method} /callback`)
+      send(res, 405, rejectPage('Method not allowed', 'Only GET is accepted.'), { Allow: 'GET' })
+      return
+    }
+    if (settled) {
+      send(res, 200, donePage(), { Connection: 'close' })
+      return
+    }
+    const q = url.searchParams
+    const states = q.getAll('state')
+    const state = states[0]
+    if (states.length !== 1 || state === undefined || !safeEqual(state, options.expectedState)) {
+      log('listener: 400 for a callback with a missing or wrong state')
+      send(
+        res,
+        400,
+        rejectPage('Invalid request', 'This sign-in response does not belong to the waiting sign-in.'),
+      )
+      return
+    }
+    const codes = q.getAll('code')
+    const errors = q.getAll('error')
+    if (errors.length === 1 && codes.length === 0 && errors[0]) {
+      settled = true
+      held = res
+      resolveCallback({ kind: 'error', error: errors[0], errorDescription: q.get('error_description') ?? '' })
+      return
+    }
+    if (codes.length === 1 && errors.length === 0 && codes[0]) {
+      settled = true
+      held = res
+      resolveCallback({ kind: 'code', code: codes[0] })
+      return
+    }
+    log('listener: 400 for a callback with neither one code nor one error')
+    send(res, 400, rejectPage('Invalid request', 'The sign-in response is incomplete.'))
+  }
+
+  const server = createServer(
+    { requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 2_000, maxHeaderSize: 32 * 1024 },
+    handle,
+  )
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    socket.destroy()
+  })
+
+  try {
+    port = await listen(server, options.port)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw portInUse(options.port, ' on 127.0.0.1', err)
+    throw new CliError('NETWORK', `cannot listen on 127.0.0.1:${options.port}: ${(err as Error).message}`, {
+      cause: err,
+    })
+  }
+  try {
+    await probeIPv6Loopback(port)
+  } catch (err) {
+    server.close()
+    server.closeAllConnections()
+    throw portInUse(
+      port,
+      ' on [::1] by another program, which a browser resolving localhost to ::1 would reach',
+      err,
+    )
+  }
+  log(`listener: waiting on 127.0.0.1:${port}`)
+
+  let closed: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    })
+    return closed
+  }
+
+  return {
+    port,
+    redirectUri: `http://localhost:${port}/callback`,
+    callback,
+    async finish(status: number, html: string) {
+      const res = held
+      held = undefined
+      if (res && !res.headersSent) {
+        await new Promise<void>((resolve) => {
+          res.writeHead(status, {
+            ...PAGE_HEADERS,
+            Connection: 'close',
+            'Content-Length': Buffer.byteLength(html),
+          })
+          res.end(html, () => resolve())
+        })
+      }
+      await close()
+    },
+    close,
+  }
+}

@@ -1,0 +1,442 @@
+/**
+ * The only module that imports `@azure/msal-node`. It wraps a ConfidentialClientApplication
+ * (client secret + PKCE) behind a small {@link AuthClient}, routes MSAL's HTTP through our
+ * {@link HttpClient}, persists the cache through a {@link CacheStore}, and translates
+ * every MSAL error into a {@link CliError} with the right exit code and hint.
+ */
+import {
+  AuthError,
+  ConfidentialClientApplication,
+  CryptoProvider,
+  type ICachePlugin,
+  type INetworkModule,
+  InteractionRequiredAuthError,
+  LogLevel,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+  ServerError,
+  type TokenCacheContext,
+} from '@azure/msal-node'
+import { missingSecret } from '../config.js'
+import { CliError, notSignedIn } from '../errors.js'
+import type { HttpClient, HttpResponse } from '../http.js'
+import type { CacheStore } from '../storage/store.js'
+import { hintFor, type IdpError, idLines, parseIdpError, summary } from './hints.js'
+
+/** The endpoints we need from the authority's OpenID configuration. */
+export interface AuthorityMetadata {
+  issuer: string
+  authorization_endpoint: string
+  token_endpoint: string
+  jwks_uri: string
+  end_session_endpoint?: string
+}
+
+/** The parts of an MSAL account we show. */
+export interface Account {
+  homeAccountId: string
+  username: string
+  name: string | undefined
+  tenantId: string
+  localAccountId: string
+}
+
+/** A token as handed to commands. */
+export interface TokenResult {
+  accessToken: string
+  expiresOn: Date | null
+  account: Account
+  scopes: string[]
+}
+
+/** Fresh PKCE codes (S256) from MSAL's CryptoProvider: a 43-char verifier and its challenge. */
+export async function newPkce(): Promise<{ verifier: string; challenge: string }> {
+  return new CryptoProvider().generatePkceCodes()
+}
+
+function parseJson(r: HttpResponse, url: string): unknown {
+  try {
+    return JSON.parse(r.text)
+  } catch {
+    throw new CliError(
+      'NETWORK',
+      `unexpected response from ${new URL(url).host}: HTTP ${r.status}, not JSON`,
+      {
+        hint: 'a proxy or captive portal may be in the way; try again, or run with --debug',
+      },
+    )
+  }
+}
+
+/**
+ * Fetches and checks `{authority}/v2.0/.well-known/openid-configuration`. The endpoints
+ * must be https on the authority's own host, so a tampered document cannot send the
+ * code and client secret elsewhere.
+ */
+export async function fetchAuthorityMetadata(
+  http: HttpClient,
+  authority: string,
+): Promise<AuthorityMetadata> {
+  const url = `${authority}/v2.0/.well-known/openid-configuration`
+  const res = await http.send({ method: 'GET', url })
+  const body = parseJson(res, url)
+  if (res.status !== 200) throw idpFailure(parseIdpError(body), res.status, 'discovery')
+  const b = body as Record<string, unknown>
+  const host = new URL(authority).host
+  const endpoint = (name: string, required: boolean): string | undefined => {
+    const v = b[name]
+    if (v === undefined && !required) return undefined
+    let u: URL | undefined
+    try {
+      u = typeof v === 'string' ? new URL(v) : undefined
+    } catch {
+      u = undefined
+    }
+    if (u?.protocol !== 'https:' || u.host !== host) {
+      throw new CliError('SIGN_IN_FAILED', `the OpenID configuration of ${host} has an unexpected ${name}`, {
+        hint: 'check --authority; its endpoints must be https on the same host',
+      })
+    }
+    return u.href
+  }
+  const issuer = typeof b.issuer === 'string' ? b.issuer : ''
+  if (!issuer.startsWith('https://')) {
+    throw new CliError('SIGN_IN_FAILED', `the OpenID configuration of ${host} has no https issuer`, {
+      hint: 'check --authority',
+    })
+  }
+  const meta: AuthorityMetadata = {
+    issuer,
+    authorization_endpoint: endpoint('authorization_endpoint', true) as string,
+    token_endpoint: endpoint('token_endpoint', true) as string,
+    jwks_uri: typeof b.jwks_uri === 'string' ? b.jwks_uri : `${authority}/discovery/v2.0/keys`,
+  }
+  const end = endpoint('end_session_endpoint', false)
+  if (end) meta.end_session_endpoint = end
+  return meta
+}
+
+function idpFailure(
+  e: IdpError | undefined,
+  status: number,
+  phase: 'discovery' | 'redeem' | 'silent',
+): CliError {
+  if (!e) {
+    return new CliError('NETWORK', `the identity provider answered HTTP ${status}`, {
+      hint: 'try again later, or run with --debug',
+    })
+  }
+  const hint = hintFor(e.errorCodes)
+  const details = idLines(e)
+  if (phase === 'silent' && (e.error === 'invalid_grant' || e.error === 'interaction_required')) {
+    return new CliError('NOT_SIGNED_IN', `sign-in required: ${summary(e)}`, {
+      hint: hint ?? 'run `entra-login login` to sign in again',
+      details,
+    })
+  }
+  return new CliError('IDP_ERROR', `sign-in failed: ${summary(e)}`, {
+    ...(hint === undefined ? {} : { hint }),
+    details,
+  })
+}
+
+/** Settings for {@link AuthClient}. */
+export interface AuthClientOptions {
+  clientId: string
+  /** Undefined: tokens can still come from the cache, but any token request fails with exit 2. */
+  clientSecret: string | undefined
+  authority: string
+  metadata: AuthorityMetadata
+  store: CacheStore
+  http: HttpClient
+  /** Redacting debug sink; enables MSAL's verbose log (PII off). */
+  debug: ((line: string) => void) | undefined
+  /** Called with every token MSAL receives, so the redactor can learn it. */
+  onSecret: (value: string) => void
+}
+
+/** One MSAL client bound to one cache. */
+export class AuthClient {
+  readonly #app: ConfidentialClientApplication
+  readonly #store: CacheStore
+  #persist = true
+  #loaded = false
+  /** The last IdP error body and the last transport failure, which MSAL would otherwise flatten. */
+  #lastIdpError: { error: IdpError; status: number } | undefined
+  #lastFailure: CliError | undefined
+
+  constructor(o: AuthClientOptions) {
+    this.#store = o.store
+    const host = new URL(o.authority).host
+    const send = async <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions) => {
+      this.#lastFailure = undefined
+      try {
+        if (method === 'POST' && o.clientSecret === undefined) throw missingSecret()
+        const req: Parameters<HttpClient['send']>[0] = { method, url }
+        if (options?.headers) req.headers = options.headers
+        if (options?.body !== undefined) req.body = options.body
+        const res = await o.http.send(req)
+        const body = parseJson(res, url)
+        if (res.status >= 400) {
+          const e = parseIdpError(body)
+          if (e) this.#lastIdpError = { error: e, status: res.status }
+        } else if (typeof body === 'object' && body !== null) {
+          const b = body as Record<string, unknown>
+          for (const k of ['access_token', 'refresh_token', 'id_token', 'client_info']) {
+            if (typeof b[k] === 'string') o.onSecret(b[k])
+          }
+        }
+        return { status: res.status, headers: res.headers, body: body as T } satisfies NetworkResponse<T>
+      } catch (err) {
+        if (err instanceof CliError) this.#lastFailure = err
+        throw err
+      }
+    }
+    const networkClient: INetworkModule = {
+      sendGetRequestAsync: (url, options) => send('GET', url, options),
+      sendPostRequestAsync: (url, options) => send('POST', url, options),
+    }
+    const cachePlugin: ICachePlugin = {
+      beforeCacheAccess: async (ctx: TokenCacheContext) => {
+        if (this.#loaded) return
+        const data = await this.#store.read()
+        this.#loaded = true
+        if (data === undefined) return
+        try {
+          ctx.tokenCache.deserialize(data)
+        } catch (err) {
+          throw notSignedIn('the token cache is unreadable; sign in again to replace it', err)
+        }
+      },
+      afterCacheAccess: async (ctx: TokenCacheContext) => {
+        if (this.#persist && ctx.cacheHasChanged) await this.#store.write(ctx.tokenCache.serialize())
+      },
+    }
+    const cloudDiscoveryMetadata = JSON.stringify({
+      tenant_discovery_endpoint: `${o.authority}/v2.0/.well-known/openid-configuration`,
+      'api-version': '1.1',
+      metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+    })
+    const debug = o.debug
+    this.#app = new ConfidentialClientApplication({
+      auth: {
+        clientId: o.clientId,
+        // Without a secret MSAL still needs one to start; the network client refuses to send it.
+        clientSecret: o.clientSecret ?? 'unset',
+        authority: o.authority,
+        authorityMetadata: JSON.stringify(o.metadata),
+        cloudDiscoveryMetadata,
+      },
+      cache: { cachePlugin },
+      system: {
+        networkClient,
+        disableInternalRetries: true,
+        loggerOptions: {
+          piiLoggingEnabled: false,
+          logLevel: debug ? LogLevel.Verbose : LogLevel.Error,
+          loggerCallback: (_level, message) => debug?.(`msal: ${message}`),
+        },
+      },
+    })
+  }
+
+  /** Forces the next cache access to re-read storage (after taking the lock). */
+  reload(): void {
+    this.#loaded = false
+  }
+
+  /** Builds the authorize URL (query response mode, PKCE S256, state, nonce). */
+  async authCodeUrl(p: {
+    redirectUri: string
+    scopes: string[]
+    state: string
+    nonce: string
+    challenge: string
+  }): Promise<string> {
+    try {
+      return await this.#app.getAuthCodeUrl({
+        redirectUri: p.redirectUri,
+        scopes: p.scopes,
+        state: p.state,
+        nonce: p.nonce,
+        codeChallenge: p.challenge,
+        codeChallengeMethod: 'S256',
+        responseMode: 'query',
+        prompt: 'select_account',
+      })
+    } catch (err) {
+      throw this.#translate(err, 'redeem')
+    }
+  }
+
+  /**
+   * Redeems the code. Nothing is persisted: the caller validates the id_token and then
+   * calls {@link persistSignIn}.
+   */
+  async redeem(p: {
+    code: string
+    redirectUri: string
+    verifier: string
+    nonce: string
+    state: string
+    scopes: string[]
+  }): Promise<{ token: TokenResult; idTokenClaims: Record<string, unknown> }> {
+    this.#persist = false
+    this.#loaded = true // start from an empty in-memory cache; the old one stays on disk until we persist
+    try {
+      const r = await this.#app.acquireTokenByCode(
+        {
+          code: p.code,
+          redirectUri: p.redirectUri,
+          codeVerifier: p.verifier,
+          nonce: p.nonce,
+          state: p.state,
+          scopes: p.scopes,
+        },
+        { code: p.code, state: p.state },
+      )
+      if (!r.account) {
+        throw new CliError('SIGN_IN_FAILED', 'the identity provider returned no ID token', {
+          hint: 'make sure the openid scope is allowed for this app',
+        })
+      }
+      return {
+        token: toToken(r.accessToken, r.expiresOn, r.account, r.scopes),
+        idTokenClaims: r.idTokenClaims as Record<string, unknown>,
+      }
+    } catch (err) {
+      throw this.#translate(err, 'redeem')
+    }
+  }
+
+  /** After a validated sign-in: keep only that account and write the cache. */
+  async persistSignIn(homeAccountId: string): Promise<void> {
+    const cache = this.#app.getTokenCache()
+    for (const a of await cache.getAllAccounts()) {
+      if (a.homeAccountId !== homeAccountId) await cache.removeAccount(a)
+    }
+    this.#persist = true
+    await this.#store.write(cache.serialize())
+  }
+
+  /** The cached accounts. */
+  async accounts(): Promise<Account[]> {
+    try {
+      return (await this.#app.getTokenCache().getAllAccounts()).map(toAccount)
+    } catch (err) {
+      throw this.#translate(err, 'silent')
+    }
+  }
+
+  /** A token from the cache, refreshed silently when needed. Never interactive. */
+  async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
+    const cache = this.#app.getTokenCache()
+    let accounts: Awaited<ReturnType<typeof cache.getAllAccounts>>
+    try {
+      accounts = await cache.getAllAccounts()
+    } catch (err) {
+      throw this.#translate(err, 'silent')
+    }
+    const account = accounts[0]
+    if (!account) throw notSignedIn()
+    try {
+      const r = await this.#app.acquireTokenSilent({
+        account,
+        scopes: p.scopes,
+        forceRefresh: p.forceRefresh === true,
+      })
+      return toToken(r.accessToken, r.expiresOn, r.account ?? account, r.scopes)
+    } catch (err) {
+      const e = this.#translate(err, 'silent')
+      if (e.exitCode === 3) {
+        // The refresh token is dead: drop the account so the next command says "not signed in" at once.
+        this.#persist = true
+        await cache.removeAccount(account).catch(() => {})
+      }
+      throw e
+    }
+  }
+
+  /** Maps an MSAL (or our own) error to a CliError. */
+  #translate(err: unknown, phase: 'redeem' | 'silent'): CliError {
+    if (err instanceof CliError) return err
+    const idp = this.#lastIdpError
+    this.#lastIdpError = undefined
+    if (
+      err instanceof AuthError &&
+      this.#lastFailure &&
+      /network_error|endpoints_resolution_error/.test(err.errorCode)
+    ) {
+      return this.#lastFailure
+    }
+    if (err instanceof InteractionRequiredAuthError) {
+      if (idp) return idpFailure(idp.error, idp.status, 'silent')
+      return notSignedIn('sign-in required', err)
+    }
+    if (err instanceof ServerError || (idp && err instanceof AuthError && err.name === 'ServerError')) {
+      if (idp) return idpFailure(idp.error, idp.status, phase)
+      const e = parseIdpError({
+        error: (err as ServerError).errorCode,
+        error_description: (err as ServerError).errorMessage,
+      })
+      return idpFailure(e, 400, phase)
+    }
+    if (err instanceof AuthError) {
+      switch (err.errorCode) {
+        case 'nonce_mismatch':
+          return new CliError('ID_TOKEN_INVALID', 'the ID token nonce does not match the sign-in request', {
+            hint: 'nothing was stored; run `entra-login login` again',
+            cause: err,
+          })
+        case 'state_mismatch':
+        case 'state_not_found':
+          return new CliError('STATE_MISMATCH', 'the sign-in response does not match the request (state)', {
+            cause: err,
+          })
+        case 'no_tokens_found':
+        case 'no_account_found':
+        case 'no_account_in_silent_request':
+          return notSignedIn('not signed in', err)
+        case 'network_error':
+        case 'endpoints_resolution_error':
+          return new CliError('NETWORK', 'cannot reach the identity provider', {
+            hint: 'check your network connection and --authority',
+            cause: err,
+          })
+        default:
+          return new CliError('SIGN_IN_FAILED', `sign-in failed: ${err.errorCode}`, {
+            hint: 'run with --debug for details',
+            cause: err,
+          })
+      }
+    }
+    return new CliError('INTERNAL', `unexpected error: ${(err as Error)?.message ?? String(err)}`, {
+      cause: err,
+    })
+  }
+}
+
+function toAccount(a: {
+  homeAccountId: string
+  username: string
+  name?: string | undefined
+  tenantId: string
+  localAccountId: string
+}): Account {
+  return {
+    homeAccountId: a.homeAccountId,
+    username: a.username,
+    name: a.name,
+    tenantId: a.tenantId,
+    localAccountId: a.localAccountId,
+  }
+}
+
+function toToken(
+  accessToken: string,
+  expiresOn: Date | null,
+  account: Parameters<typeof toAccount>[0],
+  scopes: string[],
+): TokenResult {
+  return { accessToken, expiresOn, account: toAccount(account), scopes }
+}

@@ -1,0 +1,172 @@
+/**
+ * `entra-login login`: the authorization code flow as a confidential client
+ * (client secret + PKCE S256 + state + nonce) through a one-shot loopback listener.
+ */
+import { randomBytes } from 'node:crypto'
+import { hintFor } from '../auth/hints.js'
+import { validateIdTokenClaims } from '../auth/idtoken.js'
+import { startLoopback } from '../auth/loopback.js'
+import { newPkce } from '../auth/msal.js'
+import { failurePage, successPage } from '../auth/pages.js'
+import { CliError } from '../errors.js'
+import { getMe } from '../graph.js'
+import { sanitize, say, writeOut } from '../io.js'
+import type { Runtime } from '../runtime.js'
+import type { Session } from '../session.js'
+
+/** Parsed options of `login`. */
+export interface LoginOptions {
+  json: boolean
+  /** Extra scopes (already validated) added to `openid profile offline_access User.Read`. */
+  scopes: string[]
+  /** The client secret (login always needs it). */
+  secret: string
+}
+
+/** The scopes every sign-in asks for. */
+export const BASE_SCOPES = ['openid', 'profile', 'offline_access', 'User.Read']
+
+/** 256 random bits, base64url: used for state and nonce. */
+function randomToken(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+/** Waits for the promise, the timeout or the abort signal, whichever comes first. */
+async function waitFor<T>(p: Promise<T>, timeoutSeconds: number, signal: AbortSignal): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new CliError('TIMEOUT', `no sign-in response within ${timeoutSeconds} s`, {
+                hint: 'run `entra-login login` again and finish the sign-in in the browser; `--timeout <seconds>` gives more time',
+              }),
+            ),
+          timeoutSeconds * 1000,
+        )
+      }),
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(new CliError('INTERRUPTED', 'interrupted'))
+        if (signal.aborted) onAbort()
+        else signal.addEventListener('abort', onAbort, { once: true })
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+    if (onAbort) signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** Runs the sign-in; returns the exit code. */
+export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions): Promise<number> {
+  const { settings, store } = session
+  const { io } = rt
+  const c = io.color
+
+  await store.probe()
+  say(
+    io,
+    `Signing in at ${c.bold(settings.authorityHost)} (tenant ${settings.tenant}, app ${settings.clientId})`,
+  )
+  const metadata = await session.metadata({ refresh: true })
+  const client = await session.authClient(opts.secret, metadata)
+
+  const pkce = await newPkce()
+  const state = randomToken()
+  const nonce = randomToken()
+  const scopes = [...new Set([...BASE_SCOPES, ...opts.scopes])]
+
+  const loopback = await startLoopback({ port: settings.port, expectedState: state, log: session.debug })
+  try {
+    const url = await client.authCodeUrl({
+      redirectUri: loopback.redirectUri,
+      scopes,
+      state,
+      nonce,
+      challenge: pkce.challenge,
+    })
+    say(io, `Waiting for the sign-in on ${loopback.redirectUri} (up to ${settings.timeoutSeconds} s).`)
+    say(io, `If no browser opens, open this URL:\n${url}`)
+    if (!settings.noBrowser) {
+      try {
+        await rt.launchBrowser(settings.browser, url)
+      } catch (err) {
+        say(
+          io,
+          c.yellow(
+            `warning: could not start the browser (${sanitize((err as Error).message, 200)}); open the URL above yourself`,
+          ),
+        )
+      }
+    }
+
+    const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal)
+    if (result.kind === 'error') {
+      const cancelled = result.error === 'access_denied'
+      const detail = result.errorDescription.split(/\r?\n/)[0] ?? ''
+      await loopback.finish(
+        400,
+        failurePage(
+          cancelled ? 'Sign-in cancelled' : 'Sign-in failed',
+          cancelled ? 'The sign-in was cancelled.' : detail || result.error,
+        ),
+      )
+      const aadsts = /AADSTS(\d+)/.exec(detail)
+      const hint = aadsts?.[1] ? hintFor([Number(aadsts[1])]) : undefined
+      throw new CliError(
+        cancelled ? 'USER_CANCELLED' : 'IDP_ERROR',
+        cancelled
+          ? 'the sign-in was cancelled in the browser'
+          : `sign-in failed: ${sanitize(result.error, 100)}: ${sanitize(detail, 300)}`,
+        {
+          hint:
+            hint ?? (cancelled ? 'run `entra-login login` again to retry' : 'run `entra-login login` again'),
+        },
+      )
+    }
+
+    session.redactor.add(result.code)
+    session.redactor.add(pkce.verifier)
+    let token: Awaited<ReturnType<typeof client.redeem>>['token']
+    try {
+      const redeemed = await client.redeem({
+        code: result.code,
+        redirectUri: loopback.redirectUri,
+        verifier: pkce.verifier,
+        nonce,
+        state,
+        scopes,
+      })
+      validateIdTokenClaims(redeemed.idTokenClaims, {
+        issuer: metadata.issuer,
+        clientId: settings.clientId,
+        nonce,
+        now: Math.floor(rt.now() / 1000),
+      })
+      await client.persistSignIn(redeemed.token.account.homeAccountId)
+      token = redeemed.token
+    } catch (err) {
+      await loopback.finish(400, failurePage('Sign-in failed', 'The sign-in could not be completed.'))
+      throw err
+    }
+    await loopback.finish(200, successPage())
+
+    const me = await getMe(session.http, settings.graphUrl, token.accessToken)
+    if (opts.json || !io.stdoutIsTTY) {
+      await writeOut(io.stdout, `${JSON.stringify(me, null, 2)}\n`)
+    }
+    const who = sanitize(String(me.displayName ?? token.account.name ?? ''), 100)
+    const mail = sanitize(String(me.mail ?? me.userPrincipalName ?? token.account.username), 200)
+    say(
+      io,
+      `${c.green('✓')} Signed in as ${c.bold(who)} <${mail}> (tenant ${sanitize(token.account.tenantId, 64)})`,
+    )
+    return 0
+  } finally {
+    await loopback.close()
+  }
+}

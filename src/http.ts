@@ -1,0 +1,135 @@
+/**
+ * HTTP for everything the CLI sends (MSAL's token and discovery requests, and Graph):
+ * bounded timeouts, retries for throttling and transient server errors, and debug
+ * logging through the redactor. Built on Node's fetch.
+ */
+import { CliError } from './errors.js'
+
+/** A response with its body read as text. */
+export interface HttpResponse {
+  status: number
+  headers: Record<string, string>
+  text: string
+}
+
+/** A request. */
+export interface HttpRequest {
+  method: 'GET' | 'POST'
+  url: string
+  headers?: Record<string, string>
+  body?: string
+}
+
+/** Settings for {@link HttpClient}. */
+export interface HttpOptions {
+  /** Per-attempt timeout (connect + response), in milliseconds. */
+  timeoutMs: number
+  /** Longest `Retry-After` honoured, in seconds; longer waits fail at once. */
+  maxRetryAfterSeconds: number
+  /** Attempts at most (first try included). */
+  maxAttempts: number
+  /** Debug logger (already redacting); undefined when not debugging. */
+  debug: ((line: string) => void) | undefined
+  /** Sleep, injectable for tests. */
+  sleep?: (ms: number) => Promise<void>
+  /** Aborts waits and requests (SIGINT). */
+  signal?: AbortSignal
+}
+
+const RETRY_STATUS = new Set([429, 502, 503, 504])
+
+function headersToRecord(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {}
+  h.forEach((value, key) => {
+    out[key] = value
+  })
+  return out
+}
+
+/** Seconds to wait from a Retry-After header (delta-seconds or HTTP date); undefined if absent or invalid. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined
+  const v = value.trim()
+  if (/^\d+$/.test(v)) return Number(v)
+  const date = Date.parse(v)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, Math.ceil((date - now) / 1000))
+}
+
+function describeNetworkError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause
+  if (cause?.code) return cause.code
+  if (cause?.message) return cause.message
+  return (err as Error).message
+}
+
+/** A small HTTP client with timeouts and retries. */
+export class HttpClient {
+  readonly #o: HttpOptions
+  constructor(options: HttpOptions) {
+    this.#o = options
+  }
+
+  /** Sends a request, retrying 429/502/503/504 and never retrying other statuses. */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const sleep = this.#o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+    const host = new URL(req.url).host
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now()
+      let res: Response
+      const signals = [AbortSignal.timeout(this.#o.timeoutMs)]
+      if (this.#o.signal) signals.push(this.#o.signal)
+      let text: string
+      try {
+        const init: RequestInit = { method: req.method, signal: AbortSignal.any(signals), redirect: 'manual' }
+        if (req.headers) init.headers = req.headers
+        if (req.body !== undefined) init.body = req.body
+        res = await fetch(req.url, init)
+        text = await res.text()
+      } catch (err) {
+        if (this.#o.signal?.aborted) throw new CliError('INTERRUPTED', 'interrupted')
+        const timedOut = (err as Error).name === 'TimeoutError'
+        this.#o.debug?.(
+          `http: ${req.method} ${req.url} failed after ${Date.now() - started} ms: ${describeNetworkError(err)}`,
+        )
+        throw new CliError(
+          'NETWORK',
+          timedOut
+            ? `${host} did not answer within ${Math.round(this.#o.timeoutMs / 1000)} s`
+            : `cannot reach ${host} (${describeNetworkError(err)})`,
+          {
+            hint: 'check your network connection, proxy and firewall, then try again',
+            cause: err,
+          },
+        )
+      }
+      const headers = headersToRecord(res.headers)
+      this.#o.debug?.(`http: ${req.method} ${req.url} -> ${res.status} in ${Date.now() - started} ms`)
+      if (!RETRY_STATUS.has(res.status)) return { status: res.status, headers, text }
+
+      const retryAfter = parseRetryAfter(headers['retry-after'])
+      if (retryAfter !== undefined && retryAfter > this.#o.maxRetryAfterSeconds) {
+        throw new CliError(
+          'THROTTLED',
+          `${host} asked to wait ${retryAfter} s before trying again (HTTP ${res.status})`,
+          {
+            hint: `try again in ${retryAfter} s`,
+          },
+        )
+      }
+      if (attempt >= this.#o.maxAttempts) {
+        throw new CliError('THROTTLED', `${host} answered HTTP ${res.status} ${attempt} times`, {
+          hint: 'the service is busy or unavailable; try again later',
+        })
+      }
+      // Retry-After when given, else exponential backoff with full jitter (0.5 s, 1 s, … base).
+      const waitMs =
+        retryAfter !== undefined
+          ? retryAfter * 1000
+          : Math.round(Math.random() * 500 * 2 ** (attempt - 1)) + 100
+      this.#o.debug?.(`http: HTTP ${res.status}, retrying in ${waitMs} ms (attempt ${attempt + 1})`)
+      await sleep(waitMs)
+      if (this.#o.signal?.aborted) throw new CliError('INTERRUPTED', 'interrupted')
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Wires one command run: redactor and debug log, HTTP client, cache store, authority
+ * metadata, and (lazily) the MSAL client. Commands ask for what they need.
+ */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type AuthClient, type AuthorityMetadata, fetchAuthorityMetadata } from './auth/msal.js'
+import type { Settings } from './config.js'
+import { HttpClient } from './http.js'
+import { Redactor } from './redact.js'
+import type { Runtime } from './runtime.js'
+import { writeFileAtomic } from './storage/atomic.js'
+import { FileStore } from './storage/file.js'
+import type { CacheStore } from './storage/store.js'
+
+/** Everything a command needs, built once per run. */
+export interface Session {
+  settings: Settings
+  redactor: Redactor
+  /** Redacting debug logger, or undefined without --debug. */
+  debug: ((line: string) => void) | undefined
+  http: HttpClient
+  store: CacheStore
+  /** Stable id of the cache for this authority + client. */
+  cacheId: string
+  /** Loads the authority metadata (from the saved copy, or the network). */
+  metadata(opts?: { refresh?: boolean }): Promise<AuthorityMetadata>
+  /** Builds the MSAL client (imports msal-node on first use). */
+  authClient(secret: string | undefined, metadata: AuthorityMetadata): Promise<AuthClient>
+}
+
+/** Per-request timeout, seconds (ENTRA_HTTP_TIMEOUT overrides; undocumented knob for tests). */
+function httpTimeoutMs(env: Runtime['env']): number {
+  const v = Number(env.ENTRA_HTTP_TIMEOUT)
+  return Number.isFinite(v) && v > 0 ? v * 1000 : 30_000
+}
+
+/** Builds the session for one run. */
+export function createSession(rt: Runtime, settings: Settings): Session {
+  const redactor = new Redactor()
+  if (settings.secret) redactor.add(settings.secret.value)
+  const debug = settings.debug
+    ? (line: string) => {
+        rt.io.stderr.write(`${rt.io.color.dim(`debug: ${redactor.redact(line)}`)}\n`)
+      }
+    : undefined
+  const http = new HttpClient({
+    timeoutMs: httpTimeoutMs(rt.env),
+    maxRetryAfterSeconds: 60,
+    maxAttempts: 3,
+    debug,
+    signal: rt.signal,
+  })
+  const cacheId = createHash('sha256')
+    .update(`${settings.authority}\n${settings.clientId}`)
+    .digest('hex')
+    .slice(0, 16)
+  const store: CacheStore = new FileStore(join(settings.home, `cache-${cacheId}.json`))
+  const metadataPath = join(settings.home, `authority-${cacheId}.json`)
+
+  const metadata = async (opts: { refresh?: boolean } = {}): Promise<AuthorityMetadata> => {
+    if (!opts.refresh) {
+      try {
+        const saved = JSON.parse(await readFile(metadataPath, 'utf8')) as {
+          authority?: string
+          metadata?: AuthorityMetadata
+        }
+        if (saved.authority === settings.authority && saved.metadata?.token_endpoint) return saved.metadata
+      } catch {
+        // missing or unreadable: fetch it again
+      }
+    }
+    const m = await fetchAuthorityMetadata(http, settings.authority)
+    await writeFileAtomic(
+      metadataPath,
+      `${JSON.stringify({ authority: settings.authority, metadata: m }, null, 2)}\n`,
+    )
+    return m
+  }
+
+  return {
+    settings,
+    redactor,
+    debug,
+    http,
+    store,
+    cacheId,
+    metadata,
+    async authClient(secret, meta) {
+      redactor.add(secret)
+      const { AuthClient } = await import('./auth/msal.js')
+      return new AuthClient({
+        clientId: settings.clientId,
+        clientSecret: secret,
+        authority: settings.authority,
+        metadata: meta,
+        store,
+        http,
+        debug,
+        onSecret: (v) => redactor.add(v),
+      })
+    },
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The whole tool, end to end: the built CLI as a real process, the stand-in over real
+ * TLS, and an HTTP client as the browser.
+ */
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { runCli, standInEnv, tempHome } from '../support/cli.js'
+import { type StandIn, startStandIn } from '../support/stand-in.js'
+
+let s: StandIn
+
+beforeAll(async () => {
+  s = await startStandIn()
+})
+afterAll(async () => {
+  await s.close()
+})
+beforeEach(() => {
+  s.reset()
+})
+
+function cacheFiles(home: string): string[] {
+  return existsSync(home) ? readdirSync(home).filter((f) => f.startsWith('cache-')) : []
+}
+
+describe('sign-in lifecycle', () => {
+  it('login → whoami → token → status → logout → whoami exits 3', async () => {
+    const home = tempHome()
+    const env = standInEnv(s, home)
+
+    const login = await runCli(['login'], { env })
+    expect(login.stderr).toContain('Signed in as')
+    expect(login.code).toBe(0)
+    // stdout is not a TTY here, so it is exactly the Graph /me object.
+    const me = JSON.parse(login.stdout)
+    expect(me.userPrincipalName).toBe(s.user.userPrincipalName)
+    expect(me.id).toBe(s.user.oid)
+    expect(s.count('token', 'authorization_code')).toBe(1)
+    // The authority host is shown, and the authorize request used PKCE S256 and the loopback redirect.
+    expect(login.stderr).toContain(s.host)
+    const authorize = s.requests.find((r) => r.kind === 'authorize')
+    expect(authorize?.query.code_challenge_method).toBe('S256')
+    expect(authorize?.query.redirect_uri).toMatch(/^http:\/\/localhost:\d+\/callback$/)
+    expect(authorize?.query.state?.length).toBeGreaterThanOrEqual(22)
+    expect(authorize?.query.nonce?.length).toBeGreaterThanOrEqual(22)
+
+    // The file cache is private.
+    const [cache] = cacheFiles(home)
+    expect(cache).toBeDefined()
+    expect(statSync(join(home, cache as string)).mode & 0o777).toBe(0o600)
+    expect(statSync(home).mode & 0o777).toBe(0o700)
+
+    const whoami = await runCli(['whoami'], { env })
+    expect(whoami.code).toBe(0)
+    expect(JSON.parse(whoami.stdout).mail).toBe(s.user.mail)
+
+    const token = await runCli(['token'], { env })
+    expect(token.code).toBe(0)
+    expect(token.stdout).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/)
+    expect(s.issued.accessTokens).toContain(token.stdout.trim())
+    expect(token.stderr).toBe('')
+
+    const status = await runCli(['status', '--json'], { env })
+    expect(status.code).toBe(0)
+    const st = JSON.parse(status.stdout)
+    expect(st).toMatchObject({
+      signedIn: true,
+      account: { username: s.user.userPrincipalName, tenantId: s.tenantId },
+      storage: { backend: 'file' },
+      refreshToken: { present: true },
+    })
+    expect(st.accessToken.expired).toBe(false)
+    expect(status.stdout).not.toContain(token.stdout.trim())
+
+    const logout = await runCli(['logout'], { env })
+    expect(logout.code).toBe(0)
+    expect(cacheFiles(home)).toEqual([])
+
+    const after = await runCli(['whoami'], { env })
+    expect(after.code).toBe(3)
+    expect(after.stdout).toBe('')
+    expect(after.stderr).toContain('entra-login login')
+
+    const logoutAgain = await runCli(['logout'], { env })
+    expect(logoutAgain.code).toBe(0)
+  })
+
+  it('whoami refreshes silently when the access token has expired', async () => {
+    const home = tempHome()
+    const env = standInEnv(s, home)
+    s.behaviour.codeAccessTokenExpiresIn = 1 // already inside the 5-minute renewal window
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    const before = s.count('token', 'refresh_token')
+    const whoami = await runCli(['whoami'], { env })
+    expect(whoami.code).toBe(0)
+    expect(JSON.parse(whoami.stdout).id).toBe(s.user.oid)
+    expect(s.count('token', 'refresh_token')).toBe(before + 1)
+  })
+
+  it('token and status exit 3 with a hint when nobody is signed in', async () => {
+    const env = standInEnv(s, tempHome())
+    for (const cmd of [['token'], ['status'], ['whoami']]) {
+      const r = await runCli(cmd, { env })
+      expect(r.code, cmd.join(' ')).toBe(3)
+      expect(r.stderr).toContain('entra-login login')
+    }
+    expect((await runCli(['token'], { env })).stdout).toBe('')
+  })
+})
+
+describe('errors', () => {
+  it('a wrong client secret exits 4 and names AADSTS7000215 with a hint', async () => {
+    const home = tempHome()
+    const r = await runCli(['login'], {
+      env: standInEnv(s, home, { ENTRA_CLIENT_SECRET: 'wrong-secret-value' }),
+    })
+    expect(r.code).toBe(4)
+    expect(r.stderr).toContain('AADSTS7000215')
+    expect(r.stderr).toContain("use the client secret's Value, not its Secret ID")
+    expect(r.stderr).toMatch(/trace id: [0-9a-f-]{36}, correlation id: [0-9a-f-]{36}/)
+    expect(r.stdout).toBe('')
+    expect(cacheFiles(home)).toEqual([])
+  })
+
+  it("--tenant 'a/b' exits 2 and sends nothing to the stand-in", async () => {
+    const env = standInEnv(s, tempHome(), { ENTRA_AUTHORITY: undefined })
+    const r = await runCli(['login', '--tenant', 'a/b'], { env })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^error: invalid tenant "a\/b"/m)
+    expect(r.stderr).toContain('hint:')
+    expect(s.requests).toEqual([])
+  })
+
+  it('an http authority exits 2 before any request', async () => {
+    const env = standInEnv(s, tempHome(), { ENTRA_AUTHORITY: s.authority().replace('https:', 'http:') })
+    const r = await runCli(['login'], { env })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('https')
+    expect(s.requests).toEqual([])
+  })
+
+  it('a missing secret, tenant or client id exits 2 naming what to set', async () => {
+    const home = tempHome()
+    const cases: Array<[Record<string, string | undefined>, string]> = [
+      [{ ENTRA_CLIENT_SECRET: undefined }, 'ENTRA_CLIENT_SECRET'],
+      [{ ENTRA_AUTHORITY: undefined }, 'ENTRA_TENANT_ID'],
+      [{ ENTRA_CLIENT_ID: undefined }, 'ENTRA_CLIENT_ID'],
+      [{ ENTRA_CLIENT_ID: 'not-a-guid' }, 'client id'],
+    ]
+    for (const [extra, named] of cases) {
+      const r = await runCli(['login'], { env: standInEnv(s, home, extra) })
+      expect(r.code, named).toBe(2)
+      expect(r.stderr).toContain(named)
+      expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+    }
+    expect(s.requests).toEqual([])
+  })
+
+  for (const [name, claims] of [
+    ['audience', { aud: '00000000-0000-0000-0000-000000000001' }],
+    ['nonce', { nonce: 'not-the-nonce-we-sent' }],
+    ['issuer', { iss: 'https://evil.example/v2.0' }],
+    ['expiry', { exp: Math.floor(Date.now() / 1000) - 3600 }],
+  ] as const) {
+    it(`an id_token with a wrong ${name} exits 4 and caches nothing`, async () => {
+      const home = tempHome()
+      s.behaviour.idTokenClaims = { ...claims }
+      const r = await runCli(['login'], { env: standInEnv(s, home) })
+      expect(r.code).toBe(4)
+      expect(r.stderr).toMatch(/ID token/)
+      expect(r.stdout).toBe('')
+      expect(cacheFiles(home)).toEqual([])
+      expect(s.count('graph')).toBe(0)
+    })
+  }
+})
+
+describe('settings', () => {
+  it("--env-file understands the Flask app's TENANT_ID, CLIENT_ID, CLIENT_SECRET", async () => {
+    const home = tempHome()
+    const envFile = join(home, 'flask.env')
+    writeFileSync(
+      envFile,
+      `# the Flask app's .env\nTENANT_ID=${s.tenantId}\nCLIENT_ID=${s.clientId}\nCLIENT_SECRET="${s.clientSecret}"\n`,
+    )
+    const env = standInEnv(s, home, {
+      ENTRA_AUTHORITY: undefined,
+      ENTRA_CLIENT_ID: undefined,
+      ENTRA_CLIENT_SECRET: undefined,
+    })
+    // The authority host comes from a flag; the tenant, app and secret from the Flask .env.
+    const r = await runCli(['login', '--env-file', envFile, '--authority', s.authority()], { env })
+    expect(r.stderr).toContain('Signed in as')
+    expect(r.code).toBe(0)
+    const tokenReq = s.requests.find((q) => q.kind === 'token')
+    expect(tokenReq?.form?.client_id).toBe(s.clientId)
+    const whoami = await runCli(['whoami', '--env-file', envFile, '--authority', s.authority()], { env })
+    expect(whoami.code).toBe(0)
+  })
+
+  it('--client-secret-stdin reads the secret from standard input', async () => {
+    const home = tempHome()
+    const env = standInEnv(s, home, { ENTRA_CLIENT_SECRET: undefined })
+    const r = await runCli(['login', '--client-secret-stdin'], { env, input: `${s.clientSecret}\n` })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).id).toBe(s.user.oid)
+  })
+
+  it('the secret never appears in any output, and the config file refuses it', async () => {
+    const home = tempHome()
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ clientSecret: 'x' }))
+    const r = await runCli(['status'], { env: standInEnv(s, home) })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('does not belong in the config file')
+    writeFileSync(join(home, 'config.json'), '{\n  "tenant": "x",\n}\n')
+    const bad = await runCli(['status'], { env: standInEnv(s, home) })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/config\.json:3:1: malformed JSON/)
+    expect(readFileSync(join(home, 'config.json'), 'utf8')).toContain('"tenant"')
+  })
+})
