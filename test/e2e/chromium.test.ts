@@ -1,0 +1,58 @@
+/**
+ * A real browser: Debian's Chromium, headless, follows the stand-in's redirect to the
+ * loopback listener and must land on the success page.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CHROMIUM_BROWSER, runCli, standInEnv, tempHome } from '../support/cli.js'
+import { type StandIn, startStandIn } from '../support/stand-in.js'
+
+const chromium = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
+// `npm test` installs Chromium (scripts/with-test-env.sh). A bare `vitest` run on a machine
+// without it skips this file; in CI it never skips, so a missing browser fails the run.
+const haveChromium = existsSync(chromium) || process.env.CI === 'true'
+
+let s: StandIn
+beforeAll(async () => {
+  s = await startStandIn()
+})
+afterAll(async () => {
+  await s.close()
+})
+
+async function waitForFile(path: string, ms: number): Promise<string> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (existsSync(path)) {
+      const text = readFileSync(path, 'utf8')
+      if (text.includes('</html>')) return text
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return existsSync(path) ? readFileSync(path, 'utf8') : ''
+}
+
+describe.skipIf(!haveChromium)('login with headless Chromium', () => {
+  it('lands on the success page and prints the profile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'entra-login-chromium-'))
+    const dump = join(dir, 'dom.html')
+    const env = standInEnv(s, tempHome(), {
+      ENTRA_BROWSER: CHROMIUM_BROWSER,
+      CHROMIUM_DUMP: dump,
+      CHROMIUM_BIN: chromium,
+      TMPDIR: dir,
+    })
+    const r = await runCli(['login', '--json'], { env, timeoutMs: 60_000 })
+    expect(r.stderr).toContain('Signed in as')
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).userPrincipalName).toBe(s.user.userPrincipalName)
+    const dom = await waitForFile(dump, 20_000)
+    expect(dom).toContain('<h1>Signed in</h1>')
+    expect(dom).not.toContain(s.issued.codes[0] ?? 'no-code-issued')
+    // The browser went through the stand-in's authorize endpoint, with a User-Agent of Chromium.
+    const authorize = s.requests.find((q) => q.kind === 'authorize')
+    expect(String(authorize?.headers['user-agent'])).toMatch(/Chrome/)
+  })
+})

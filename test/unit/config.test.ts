@@ -1,0 +1,150 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { resolveSettings } from '../../src/config.js'
+import { CliError } from '../../src/errors.js'
+import { validateScopes } from '../../src/validate.js'
+
+const TID = '7d1c3b52-0d6e-4a43-9e1f-2f5b1a3c9e10'
+const CID = 'b5f0e3a1-6c2d-4f8e-9a7b-1d3c5e7f9a2b'
+
+function home(config?: object): string {
+  const dir = mkdtempSync(join(tmpdir(), 'entra-cfg-'))
+  if (config) writeFileSync(join(dir, 'config.json'), JSON.stringify(config))
+  return dir
+}
+
+const quiet = { warn: () => {} }
+
+function usage(fn: () => unknown): CliError {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(CliError)
+    expect((err as CliError).exitCode).toBe(2)
+    return err as CliError
+  }
+  throw new Error('expected a usage error')
+}
+
+describe('settings precedence: flag > --env-file > environment > config file > default', () => {
+  it('uses defaults for the authority host, Graph, port, timeout and storage', () => {
+    const s = resolveSettings({}, { ENTRA_LOGIN_HOME: home(), ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID }, quiet)
+    expect(s.authority).toBe(`https://login.microsoftonline.com/${TID}`)
+    expect(s.graphUrl).toBe('https://graph.microsoft.com')
+    expect(s.port).toBe(5001)
+    expect(s.timeoutSeconds).toBe(300)
+    expect(s.storage).toBe('file')
+    expect(s.browser).toBeUndefined()
+  })
+
+  it('ranks each source in order', () => {
+    const h = home({ tenant: 'config.example.com', clientId: CID, port: 7000 })
+    const envFile = join(h, '.env')
+    writeFileSync(envFile, 'ENTRA_PORT=6000\nTENANT_ID=envfile.example.com\n')
+    const env = { ENTRA_LOGIN_HOME: h, ENTRA_PORT: '5500', ENTRA_TENANT_ID: 'env.example.com' }
+    expect(resolveSettings({}, env, quiet).port).toBe(5500)
+    expect(resolveSettings({}, { ENTRA_LOGIN_HOME: h }, quiet).port).toBe(7000)
+    expect(resolveSettings({}, { ENTRA_LOGIN_HOME: h }, quiet).tenant).toBe('config.example.com')
+    expect(resolveSettings({ envFile }, env, quiet).port).toBe(6000)
+    expect(resolveSettings({ envFile }, env, quiet).tenant).toBe('envfile.example.com')
+    expect(resolveSettings({ envFile, port: '0' }, env, quiet).port).toBe(0)
+  })
+
+  it('takes the browser from --browser, then ENTRA_BROWSER, then BROWSER; --no-browser wins', () => {
+    const env = { ENTRA_LOGIN_HOME: home(), ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID, BROWSER: 'b' }
+    expect(resolveSettings({}, env, quiet).browser).toBe('b')
+    expect(resolveSettings({}, { ...env, ENTRA_BROWSER: 'e' }, quiet).browser).toBe('e')
+    expect(resolveSettings({ browser: 'f' }, { ...env, ENTRA_BROWSER: 'e' }, quiet).browser).toBe('f')
+    const none = resolveSettings({ browser: false }, env, quiet)
+    expect(none.noBrowser).toBe(true)
+    expect(none.browser).toBeUndefined()
+  })
+
+  it('reads the secret from the env file before the environment', () => {
+    const h = home()
+    const envFile = join(h, '.env')
+    writeFileSync(envFile, 'CLIENT_SECRET=from-file\n')
+    const env = { ENTRA_LOGIN_HOME: h, ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID, ENTRA_CLIENT_SECRET: 'from-env' }
+    expect(resolveSettings({}, env, quiet).secret?.value).toBe('from-env')
+    expect(resolveSettings({ envFile }, env, quiet).secret?.value).toBe('from-file')
+  })
+})
+
+describe('validation (exit 2, before any request)', () => {
+  const base = { ENTRA_LOGIN_HOME: home(), ENTRA_CLIENT_ID: CID }
+  it.each([
+    ['a/b'],
+    ['../../x'],
+    ['evil.example/x'],
+    ['-bad.example.com'],
+    [''],
+    ['not a tenant'],
+    ['x'],
+  ])('refuses tenant %j', (tenant) => {
+    usage(() => resolveSettings({ tenant }, base, quiet))
+  })
+
+  it.each([
+    [TID, TID],
+    ['Contoso.OnMicrosoft.com', 'contoso.onmicrosoft.com'],
+    ['organizations', 'organizations'],
+    ['COMMON', 'common'],
+  ])('accepts tenant %j', (tenant, want) => {
+    expect(resolveSettings({ tenant }, base, quiet).tenant).toBe(want)
+  })
+
+  it('refuses http authorities, paths that are not one tenant, and a tenant that disagrees', () => {
+    expect(usage(() => resolveSettings({ authority: `http://login.microsoftonline.com/${TID}` }, base, quiet)).message).toMatch(
+      /https/,
+    )
+    usage(() => resolveSettings({ authority: 'https://login.microsoftonline.com/a/b' }, base, quiet))
+    usage(() => resolveSettings({ authority: 'https://login.microsoftonline.com/' }, base, quiet))
+    usage(() => resolveSettings({ authority: `https://login.microsoftonline.com/${TID}?x=1` }, base, quiet))
+    const e = usage(() =>
+      resolveSettings({ authority: `https://login.microsoftonline.com/${TID}`, tenant: 'common' }, base, quiet),
+    )
+    expect(e.message).toContain('does not match')
+    const ok = resolveSettings({ authority: `https://login.microsoftonline.us/${TID}/`, tenant: TID }, base, quiet)
+    expect(ok.authority).toBe(`https://login.microsoftonline.us/${TID}`)
+    expect(ok.authorityHost).toBe('login.microsoftonline.us')
+  })
+
+  it.each([['-1'], ['65536'], ['1.5'], ['abc'], ['']])('refuses port %j', (port) => {
+    usage(() => resolveSettings({ port }, { ...base, ENTRA_TENANT_ID: TID }, quiet))
+  })
+
+  it('refuses a bad client id, timeout, storage and graph URL', () => {
+    const env = { ...base, ENTRA_TENANT_ID: TID }
+    usage(() => resolveSettings({ clientId: 'abc' }, env, quiet))
+    usage(() => resolveSettings({ timeout: '0' }, env, quiet))
+    usage(() => resolveSettings({ timeout: 'soon' }, env, quiet))
+    usage(() => resolveSettings({ storage: 'memory' }, env, quiet))
+    usage(() => resolveSettings({ graphUrl: 'http://graph.microsoft.com' }, env, quiet))
+    usage(() => resolveSettings({ graphUrl: 'https://graph.microsoft.com/v1.0' }, env, quiet))
+  })
+
+  it('reports a malformed config file with file:line:col and warns about unknown keys', () => {
+    const h = home()
+    writeFileSync(join(h, 'config.json'), '{\n  "tenant": "x.example.com",\n  "port": 50O1\n}\n')
+    const e = usage(() => resolveSettings({}, { ENTRA_LOGIN_HOME: h }, quiet))
+    expect(e.message).toMatch(/config\.json:3:\d+: malformed JSON/)
+    const warnings: string[] = []
+    writeFileSync(join(h, 'config.json'), JSON.stringify({ tenant: TID, clientId: CID, colour: 'blue' }))
+    resolveSettings({}, { ENTRA_LOGIN_HOME: h }, { warn: (l) => warnings.push(l) })
+    expect(warnings).toEqual([expect.stringContaining('unknown key "colour"')])
+  })
+})
+
+describe('scopes', () => {
+  it('accepts several scopes of one resource, deduplicated', () => {
+    expect(validateScopes(['User.Read Mail.Read', 'User.Read'], '--scope')).toEqual(['User.Read', 'Mail.Read'])
+    expect(validateScopes(['https://management.azure.com/.default'], '--scope')).toEqual([
+      'https://management.azure.com/.default',
+    ])
+  })
+  it('refuses scopes for two resources', () => {
+    usage(() => validateScopes(['User.Read', 'https://management.azure.com/.default'], '--scope'))
+  })
+})

@@ -1,0 +1,145 @@
+import { request } from 'node:http'
+import { createServer } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { CliError } from '../../src/errors.js'
+import { type Loopback, startLoopback } from '../../src/auth/loopback.js'
+
+interface Reply {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+function get(port: number, path: string, opts: { method?: string; host?: string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: { host: opts.host ?? `localhost:${port}` },
+        agent: false,
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8').on('data', (d: string) => {
+          body += d
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+const STATE = 'expected-state-value-0123456789abcdef'
+
+async function withLoopback(fn: (lb: Loopback) => Promise<void>): Promise<void> {
+  const lb = await startLoopback({ port: 0, expectedState: STATE })
+  try {
+    await fn(lb)
+  } finally {
+    await lb.close()
+  }
+}
+
+describe('loopback listener', () => {
+  it('binds 127.0.0.1 and advertises http://localhost:<port>/callback', async () => {
+    await withLoopback(async (lb) => {
+      expect(lb.redirectUri).toBe(`http://localhost:${lb.port}/callback`)
+      const r = await get(lb.port, '/favicon.ico')
+      expect(r.status).toBe(404)
+    })
+  })
+
+  it('answers stray requests without ending the flow, then takes the real callback', async () => {
+    await withLoopback(async (lb) => {
+      let settled = false
+      void lb.callback.then(() => {
+        settled = true
+      })
+      expect((await get(lb.port, '/favicon.ico')).status).toBe(404)
+      expect((await get(lb.port, '/')).status).toBe(404)
+      const post = await get(lb.port, `/callback?code=x&state=${STATE}`, { method: 'POST' })
+      expect(post.status).toBe(405)
+      expect(post.headers.allow).toBe('GET')
+      expect((await get(lb.port, `/callback?code=x&state=${'a'.repeat(9000)}`)).status).toBe(414)
+      expect((await get(lb.port, `/callback?code=x&state=${STATE}`, { host: 'evil.example' })).status).toBe(400)
+      expect((await get(lb.port, '/callback?code=x&state=WRONG')).status).toBe(400)
+      expect((await get(lb.port, '/callback?error=access_denied&state=WRONG')).status).toBe(400)
+      expect((await get(lb.port, '/callback?code=x')).status).toBe(400)
+      expect((await get(lb.port, `/callback?code=x&state=${STATE}&state=${STATE}`)).status).toBe(400)
+      expect((await get(lb.port, `/callback?state=${STATE}`)).status).toBe(400)
+      await new Promise((r) => setTimeout(r, 20))
+      expect(settled).toBe(false)
+
+      const pending = get(lb.port, `/callback?code=the-code&state=${STATE}`, { host: `127.0.0.1:${lb.port}` })
+      await expect(lb.callback).resolves.toEqual({ kind: 'code', code: 'the-code' })
+      // A replay while the first is still being handled gets the static "already done" page.
+      const replay = await get(lb.port, `/callback?code=the-code&state=${STATE}`)
+      expect(replay.status).toBe(200)
+      expect(replay.body).toContain('Already done')
+      await lb.finish(200, '<p>ok</p>')
+      const page = await pending
+      expect(page.status).toBe(200)
+      expect(page.body).toBe('<p>ok</p>')
+      expect(page.headers['content-security-policy']).toMatch(/^default-src 'none'/)
+      expect(page.headers['referrer-policy']).toBe('no-referrer')
+      expect(page.headers['x-content-type-options']).toBe('nosniff')
+      expect(page.headers['cache-control']).toBe('no-store')
+      expect(page.headers.connection).toBe('close')
+    })
+  })
+
+  it('reports an error callback with a valid state', async () => {
+    await withLoopback(async (lb) => {
+      void get(lb.port, `/callback?error=access_denied&error_description=no%20thanks&state=${STATE}`).catch(() => {})
+      await expect(lb.callback).resolves.toEqual({
+        kind: 'error',
+        error: 'access_denied',
+        errorDescription: 'no thanks',
+      })
+    })
+  })
+
+  it('fails with PORT_IN_USE (exit 5) when the port is taken on 127.0.0.1', async () => {
+    const blocker = createServer()
+    await new Promise<void>((r) => blocker.listen({ host: '127.0.0.1', port: 0 }, r))
+    const port = (blocker.address() as { port: number }).port
+    try {
+      const err = await startLoopback({ port, expectedState: STATE }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(CliError)
+      expect((err as CliError).exitCode).toBe(5)
+      expect((err as CliError).message).toContain(String(port))
+      expect((err as CliError).hint).toContain('--port 0')
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('fails when another program holds the same port on [::1]', async () => {
+    const blocker = createServer()
+    const ok = await new Promise<boolean>((r) => {
+      blocker.once('error', () => r(false))
+      blocker.listen({ host: '::1', port: 0, ipv6Only: true }, () => r(true))
+    })
+    if (!ok) return // no IPv6 loopback on this machine: nothing could squat there either
+    const port = (blocker.address() as { port: number }).port
+    try {
+      const err = await startLoopback({ port, expectedState: STATE }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(CliError)
+      expect((err as CliError).message).toContain('[::1]')
+      // and the 127.0.0.1 side was released again
+      const again = createServer()
+      await new Promise<void>((r, j) => {
+        again.once('error', j)
+        again.listen({ host: '127.0.0.1', port }, r)
+      })
+      again.close()
+    } finally {
+      blocker.close()
+    }
+  })
+})

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { hintFor, idLines, parseIdpError, summary } from '../../src/auth/hints.js'
+import { escapeHtml } from '../../src/auth/pages.js'
+import { parseRetryAfter } from '../../src/http.js'
+import { sanitize } from '../../src/io.js'
+import { Redactor } from '../../src/redact.js'
+
+describe('sanitize', () => {
+  it('shows control characters as escapes', () => {
+    expect(sanitize('a\x1b]0;pwn\x07b\r\n')).toBe('a\\x1b]0;pwn\\x07b\\r\\n')
+    expect(sanitize('x'.repeat(10), 4)).toBe('xxxx…')
+  })
+})
+
+describe('escapeHtml', () => {
+  it('escapes markup', () => {
+    expect(escapeHtml(`<script>alert("x")</script>&'`)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;')
+  })
+})
+
+describe('Redactor', () => {
+  it('removes registered secrets and secret-shaped values', () => {
+    const r = new Redactor()
+    r.add('super-secret-value')
+    const text =
+      'secret super-secret-value; code=abc123&state=xyz; "refresh_token":"rt-1"; Authorization: Bearer abc.def; eyJhbGciOi.eyJzdWIiOi.sig'
+    const out = r.redact(text)
+    expect(out).not.toContain('super-secret-value')
+    expect(out).not.toContain('abc123')
+    expect(out).not.toContain('rt-1')
+    expect(out).not.toContain('abc.def')
+    expect(out).not.toContain('eyJhbGciOi')
+    expect(out).toContain('code=[redacted]')
+  })
+})
+
+describe('Entra errors', () => {
+  const body = {
+    error: 'invalid_client',
+    error_description: 'AADSTS7000215: Invalid client secret provided.\r\nTrace ID: t\r\nCorrelation ID: c',
+    error_codes: [7000215],
+    trace_id: '11111111-1111-1111-1111-111111111111',
+    correlation_id: '22222222-2222-2222-2222-222222222222',
+  }
+  it('parses, summarises and hints', () => {
+    const e = parseIdpError(body)
+    expect(e?.errorCodes).toEqual([7000215])
+    expect(summary(e as NonNullable<typeof e>)).toBe('invalid_client: AADSTS7000215: Invalid client secret provided.')
+    expect(hintFor([7000215])).toContain('Value')
+    expect(idLines(e as NonNullable<typeof e>)[0]).toBe(
+      'trace id: 11111111-1111-1111-1111-111111111111, correlation id: 22222222-2222-2222-2222-222222222222',
+    )
+  })
+  it('falls back to the AADSTS number in the description', () => {
+    expect(parseIdpError({ error: 'invalid_grant', error_description: 'AADSTS700082: expired' })?.errorCodes).toEqual([
+      700082,
+    ])
+    expect(parseIdpError({ nope: 1 })).toBeUndefined()
+  })
+})
+
+describe('Retry-After', () => {
+  it('reads seconds and HTTP dates', () => {
+    expect(parseRetryAfter('7')).toBe(7)
+    expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThanOrEqual(4)
+    expect(parseRetryAfter('soon')).toBeUndefined()
+    expect(parseRetryAfter(undefined)).toBeUndefined()
+  })
+})
