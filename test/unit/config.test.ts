@@ -30,7 +30,11 @@ function usage(fn: () => unknown): CliError {
 
 describe('settings precedence: flag > --env-file > environment > config file > default', () => {
   it('uses defaults for the authority host, Graph, port, timeout and storage', () => {
-    const s = resolveSettings({}, { ENTRA_LOGIN_HOME: home(), ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID }, quiet)
+    const s = resolveSettings(
+      {},
+      { ENTRA_LOGIN_HOME: home(), ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID },
+      quiet,
+    )
     expect(s.authority).toBe(`https://login.microsoftonline.com/${TID}`)
     expect(s.graphUrl).toBe('https://graph.microsoft.com')
     expect(s.port).toBe(5001)
@@ -66,7 +70,12 @@ describe('settings precedence: flag > --env-file > environment > config file > d
     const h = home()
     const envFile = join(h, '.env')
     writeFileSync(envFile, 'CLIENT_SECRET=from-file\n')
-    const env = { ENTRA_LOGIN_HOME: h, ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID, ENTRA_CLIENT_SECRET: 'from-env' }
+    const env = {
+      ENTRA_LOGIN_HOME: h,
+      ENTRA_TENANT_ID: TID,
+      ENTRA_CLIENT_ID: CID,
+      ENTRA_CLIENT_SECRET: 'from-env',
+    }
     expect(resolveSettings({}, env, quiet).secret?.value).toBe('from-env')
     expect(resolveSettings({ envFile }, env, quiet).secret?.value).toBe('from-file')
   })
@@ -74,17 +83,12 @@ describe('settings precedence: flag > --env-file > environment > config file > d
 
 describe('validation (exit 2, before any request)', () => {
   const base = { ENTRA_LOGIN_HOME: home(), ENTRA_CLIENT_ID: CID }
-  it.each([
-    ['a/b'],
-    ['../../x'],
-    ['evil.example/x'],
-    ['-bad.example.com'],
-    [''],
-    ['not a tenant'],
-    ['x'],
-  ])('refuses tenant %j', (tenant) => {
-    usage(() => resolveSettings({ tenant }, base, quiet))
-  })
+  it.each([['a/b'], ['../../x'], ['evil.example/x'], ['-bad.example.com'], [''], ['not a tenant'], ['x']])(
+    'refuses tenant %j',
+    (tenant) => {
+      usage(() => resolveSettings({ tenant }, base, quiet))
+    },
+  )
 
   it.each([
     [TID, TID],
@@ -96,17 +100,26 @@ describe('validation (exit 2, before any request)', () => {
   })
 
   it('refuses http authorities, paths that are not one tenant, and a tenant that disagrees', () => {
-    expect(usage(() => resolveSettings({ authority: `http://login.microsoftonline.com/${TID}` }, base, quiet)).message).toMatch(
-      /https/,
-    )
+    expect(
+      usage(() => resolveSettings({ authority: `http://login.microsoftonline.com/${TID}` }, base, quiet))
+        .message,
+    ).toMatch(/https/)
     usage(() => resolveSettings({ authority: 'https://login.microsoftonline.com/a/b' }, base, quiet))
     usage(() => resolveSettings({ authority: 'https://login.microsoftonline.com/' }, base, quiet))
     usage(() => resolveSettings({ authority: `https://login.microsoftonline.com/${TID}?x=1` }, base, quiet))
     const e = usage(() =>
-      resolveSettings({ authority: `https://login.microsoftonline.com/${TID}`, tenant: 'common' }, base, quiet),
+      resolveSettings(
+        { authority: `https://login.microsoftonline.com/${TID}`, tenant: 'common' },
+        base,
+        quiet,
+      ),
     )
     expect(e.message).toContain('does not match')
-    const ok = resolveSettings({ authority: `https://login.microsoftonline.us/${TID}/`, tenant: TID }, base, quiet)
+    const ok = resolveSettings(
+      { authority: `https://login.microsoftonline.us/${TID}/`, tenant: TID },
+      base,
+      quiet,
+    )
     expect(ok.authority).toBe(`https://login.microsoftonline.us/${TID}`)
     expect(ok.authorityHost).toBe('login.microsoftonline.us')
   })
@@ -139,7 +152,10 @@ describe('validation (exit 2, before any request)', () => {
 
 describe('scopes', () => {
   it('accepts several scopes of one resource, deduplicated', () => {
-    expect(validateScopes(['User.Read Mail.Read', 'User.Read'], '--scope')).toEqual(['User.Read', 'Mail.Read'])
+    expect(validateScopes(['User.Read Mail.Read', 'User.Read'], '--scope')).toEqual([
+      'User.Read',
+      'Mail.Read',
+    ])
     expect(validateScopes(['https://management.azure.com/.default'], '--scope')).toEqual([
       'https://management.azure.com/.default',
     ])

@@ -14,7 +14,12 @@ const good = {
   exp: NOW + 3600,
   nonce: 'n0nce-value',
 }
-const want = { issuer: `https://login.microsoftonline.com/${TID}/v2.0`, clientId: CID, nonce: 'n0nce-value', now: NOW }
+const want = {
+  issuer: `https://login.microsoftonline.com/${TID}/v2.0`,
+  clientId: CID,
+  nonce: 'n0nce-value',
+  now: NOW,
+}
 
 function rejects(claims: Record<string, unknown>, w = want): string {
   try {

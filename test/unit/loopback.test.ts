@@ -1,8 +1,8 @@
 import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { CliError } from '../../src/errors.js'
 import { type Loopback, startLoopback } from '../../src/auth/loopback.js'
+import { CliError } from '../../src/errors.js'
 
 interface Reply {
   status: number
@@ -66,7 +66,9 @@ describe('loopback listener', () => {
       expect(post.status).toBe(405)
       expect(post.headers.allow).toBe('GET')
       expect((await get(lb.port, `/callback?code=x&state=${'a'.repeat(9000)}`)).status).toBe(414)
-      expect((await get(lb.port, `/callback?code=x&state=${STATE}`, { host: 'evil.example' })).status).toBe(400)
+      expect((await get(lb.port, `/callback?code=x&state=${STATE}`, { host: 'evil.example' })).status).toBe(
+        400,
+      )
       expect((await get(lb.port, '/callback?code=x&state=WRONG')).status).toBe(400)
       expect((await get(lb.port, '/callback?error=access_denied&state=WRONG')).status).toBe(400)
       expect((await get(lb.port, '/callback?code=x')).status).toBe(400)
@@ -95,7 +97,9 @@ describe('loopback listener', () => {
 
   it('reports an error callback with a valid state', async () => {
     await withLoopback(async (lb) => {
-      void get(lb.port, `/callback?error=access_denied&error_description=no%20thanks&state=${STATE}`).catch(() => {})
+      void get(lb.port, `/callback?error=access_denied&error_description=no%20thanks&state=${STATE}`).catch(
+        () => {},
+      )
       await expect(lb.callback).resolves.toEqual({
         kind: 'error',
         error: 'access_denied',

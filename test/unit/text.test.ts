@@ -14,7 +14,9 @@ describe('sanitize', () => {
 
 describe('escapeHtml', () => {
   it('escapes markup', () => {
-    expect(escapeHtml(`<script>alert("x")</script>&'`)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;')
+    expect(escapeHtml(`<script>alert("x")</script>&'`)).toBe(
+      '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;',
+    )
   })
 })
 
@@ -45,16 +47,18 @@ describe('Entra errors', () => {
   it('parses, summarises and hints', () => {
     const e = parseIdpError(body)
     expect(e?.errorCodes).toEqual([7000215])
-    expect(summary(e as NonNullable<typeof e>)).toBe('invalid_client: AADSTS7000215: Invalid client secret provided.')
+    expect(summary(e as NonNullable<typeof e>)).toBe(
+      'invalid_client: AADSTS7000215: Invalid client secret provided.',
+    )
     expect(hintFor([7000215])).toContain('Value')
     expect(idLines(e as NonNullable<typeof e>)[0]).toBe(
       'trace id: 11111111-1111-1111-1111-111111111111, correlation id: 22222222-2222-2222-2222-222222222222',
     )
   })
   it('falls back to the AADSTS number in the description', () => {
-    expect(parseIdpError({ error: 'invalid_grant', error_description: 'AADSTS700082: expired' })?.errorCodes).toEqual([
-      700082,
-    ])
+    expect(
+      parseIdpError({ error: 'invalid_grant', error_description: 'AADSTS700082: expired' })?.errorCodes,
+    ).toEqual([700082])
     expect(parseIdpError({ nope: 1 })).toBeUndefined()
   })
 })

@@ -1,0 +1,371 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
+import { Agent, request } from 'node:https'
+import { decodeJwt } from 'jose'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { StandIn } from './stand-in.js'
+import { startStandIn } from './stand-in.js'
+
+interface Reply {
+  status: number
+  headers: IncomingHttpHeaders
+  text: string
+  json: () => Record<string, unknown>
+}
+
+let idp: StandIn
+let agent: Agent
+
+/** One HTTPS request trusting only the stand-in's CA. */
+function send(
+  method: 'GET' | 'POST',
+  url: string,
+  opts: { headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, agent, headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text,
+          json: () => JSON.parse(text) as Record<string, unknown>,
+        })
+      })
+    })
+    if (opts.timeoutMs !== undefined) {
+      req.setTimeout(opts.timeoutMs, () => req.destroy(new Error('client timeout')))
+    }
+    req.on('error', reject)
+    req.end(opts.body)
+  })
+}
+
+function tokenPost(form: Record<string, string>, headers: Record<string, string> = {}): Promise<Reply> {
+  return send('POST', `${idp.authority()}/oauth2/v2.0/token`, {
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  })
+}
+
+function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url')
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
+}
+
+const REDIRECT = 'http://localhost:53117/callback'
+
+/** Runs the authorize step and returns the parsed redirect. */
+async function authorize(extra: Record<string, string> = {}): Promise<{ location: URL; verifier: string }> {
+  const { verifier, challenge } = pkce()
+  const q = new URLSearchParams({
+    client_id: idp.clientId,
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    scope: 'User.Read openid profile offline_access',
+    state: 'st-123',
+    nonce: 'n-456',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    client_info: '1',
+    ...extra,
+  })
+  const res = await send('GET', `${idp.authority()}/oauth2/v2.0/authorize?${q}`)
+  expect(res.status).toBe(302)
+  return { location: new URL(String(res.headers.location)), verifier }
+}
+
+async function redeem(
+  code: string,
+  verifier: string,
+  overrides: Record<string, string> = {},
+): Promise<Reply> {
+  return tokenPost({
+    client_id: idp.clientId,
+    client_secret: idp.clientSecret,
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: REDIRECT,
+    scope: 'User.Read openid profile offline_access',
+    client_info: '1',
+    ...overrides,
+  })
+}
+
+async function signIn(): Promise<Record<string, unknown>> {
+  const { location, verifier } = await authorize()
+  const res = await redeem(location.searchParams.get('code') ?? '', verifier)
+  expect(res.status).toBe(200)
+  return res.json()
+}
+
+function aadsts(res: Reply): number | undefined {
+  return (res.json().error_codes as number[] | undefined)?.[0]
+}
+
+beforeAll(async () => {
+  idp = await startStandIn()
+  agent = new Agent({ ca: idp.caPem, keepAlive: false })
+})
+
+afterEach(() => idp.reset())
+
+afterAll(async () => {
+  agent.destroy()
+  await idp.close()
+})
+
+describe('discovery', () => {
+  it('serves the tenant document with a concrete issuer', async () => {
+    const res = await send('GET', `${idp.authority()}/v2.0/.well-known/openid-configuration`)
+    expect(res.status).toBe(200)
+    const doc = res.json()
+    expect(doc.issuer).toBe(`${idp.url}/${idp.tenantId}/v2.0`)
+    expect(doc.authorization_endpoint).toBe(`${idp.url}/${idp.tenantId}/oauth2/v2.0/authorize`)
+    expect(doc.token_endpoint).toBe(`${idp.url}/${idp.tenantId}/oauth2/v2.0/token`)
+    expect(doc.jwks_uri).toBe(`${idp.url}/${idp.tenantId}/discovery/v2.0/keys`)
+    expect(doc.response_modes_supported).toContain('form_post')
+    expect(doc.msgraph_host).toBe(idp.host)
+    // The domain alias resolves to the same tenant.
+    const alias = await send(
+      'GET',
+      `${idp.authority(idp.tenantDomain)}/v2.0/.well-known/openid-configuration`,
+    )
+    expect(alias.json().issuer).toBe(doc.issuer)
+  })
+
+  it('serves organizations with the {tenantid} template and rejects unknown tenants', async () => {
+    const doc = (
+      await send('GET', `${idp.authority('organizations')}/v2.0/.well-known/openid-configuration`)
+    ).json()
+    expect(doc.issuer).toBe(`${idp.url}/{tenantid}/v2.0`)
+    expect(doc.token_endpoint).toBe(`${idp.url}/organizations/oauth2/v2.0/token`)
+    const bad = await send(
+      'GET',
+      `${idp.authority('fabrikam.example')}/v2.0/.well-known/openid-configuration`,
+    )
+    expect(bad.status).toBe(400)
+    expect(bad.json().error).toBe('invalid_tenant')
+    expect(aadsts(bad)).toBe(90002)
+    expect(idp.count('openid')).toBe(2)
+  })
+
+  it('serves the JWKS', async () => {
+    const keys = (await send('GET', `${idp.authority()}/discovery/v2.0/keys`)).json().keys as Array<{
+      kid: string
+      kty: string
+    }>
+    expect(keys[0]?.kty).toBe('RSA')
+    expect(keys[0]?.kid).toMatch(/.{10,}/)
+  })
+})
+
+describe('authorization code flow', () => {
+  it('completes authorize → token → /me', async () => {
+    const { location, verifier } = await authorize()
+    expect(`${location.origin}${location.pathname}`).toBe(REDIRECT)
+    expect(location.searchParams.get('state')).toBe('st-123')
+    expect(location.searchParams.get('session_state')).toMatch(/^[0-9a-f-]{36}$/)
+    const code = location.searchParams.get('code') ?? ''
+    expect(code.length).toBeGreaterThanOrEqual(43)
+    const clientInfo = JSON.parse(
+      Buffer.from(location.searchParams.get('client_info') ?? '', 'base64url').toString(),
+    )
+    expect(clientInfo).toEqual({ uid: idp.user.oid, utid: idp.tenantId })
+
+    const res = await redeem(code, verifier)
+    expect(res.status).toBe(200)
+    const body = res.json()
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600 })
+    expect(body.scope).toBe('User.Read profile openid email')
+    expect(typeof body.refresh_token).toBe('string')
+    expect(typeof body.client_info).toBe('string')
+
+    const id = decodeJwt(String(body.id_token))
+    expect(id).toMatchObject({
+      aud: idp.clientId,
+      iss: `${idp.url}/${idp.tenantId}/v2.0`,
+      nonce: 'n-456',
+      oid: idp.user.oid,
+      preferred_username: idp.user.userPrincipalName,
+      tid: idp.tenantId,
+      ver: '2.0',
+    })
+    const at = decodeJwt(String(body.access_token))
+    expect(at).toMatchObject({
+      aud: 'https://graph.microsoft.com',
+      iss: `https://sts.windows.net/${idp.tenantId}/`,
+      scp: 'User.Read',
+      appid: idp.clientId,
+      upn: idp.user.userPrincipalName,
+    })
+
+    const me = await send('GET', `${idp.url}/v1.0/me`, {
+      headers: { authorization: `Bearer ${body.access_token}` },
+    })
+    expect(me.status).toBe(200)
+    expect(me.json()).toMatchObject({
+      displayName: 'Adele Vance',
+      userPrincipalName: idp.user.userPrincipalName,
+      id: idp.user.oid,
+    })
+    expect(idp.count('authorize')).toBe(1)
+    expect(idp.count('token', 'authorization_code')).toBe(1)
+    expect(idp.count('graph')).toBe(1)
+    expect(idp.issued.codes).toEqual([code])
+    expect(idp.issued.accessTokens).toEqual([body.access_token])
+    expect(idp.requests.map((r) => r.kind)).toEqual(['authorize', 'token', 'graph'])
+  })
+
+  it('rejects a reused code with AADSTS54005', async () => {
+    const { location, verifier } = await authorize()
+    const code = location.searchParams.get('code') ?? ''
+    expect((await redeem(code, verifier)).status).toBe(200)
+    const again = await redeem(code, verifier)
+    expect(again.status).toBe(400)
+    expect(again.json().error).toBe('invalid_grant')
+    expect(aadsts(again)).toBe(54005)
+  })
+
+  it('rejects a wrong client secret with AADSTS7000215, in the body or via Basic', async () => {
+    const { location, verifier } = await authorize()
+    const code = location.searchParams.get('code') ?? ''
+    const wrong = await redeem(code, verifier, { client_secret: 'not-the-secret' })
+    expect(wrong.status).toBe(401)
+    expect(wrong.json().error).toBe('invalid_client')
+    expect(aadsts(wrong)).toBe(7000215)
+    expect(String(wrong.json().error_description)).toMatch(
+      /^AADSTS7000215: Invalid client secret provided\. .*\r\nTrace ID: .*\r\nCorrelation ID: .*\r\nTimestamp: /s,
+    )
+    const basic = `Basic ${Buffer.from(`${idp.clientId}:${encodeURIComponent(idp.clientSecret)}`).toString('base64')}`
+    const ok = await tokenPost(
+      {
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        redirect_uri: REDIRECT,
+        scope: 'User.Read openid',
+      },
+      { authorization: basic },
+    )
+    expect(ok.status).toBe(200)
+  })
+
+  it('rejects a wrong PKCE verifier with AADSTS501481', async () => {
+    const { location } = await authorize()
+    const res = await redeem(location.searchParams.get('code') ?? '', pkce().verifier)
+    expect(res.status).toBe(400)
+    expect(res.json().error).toBe('invalid_grant')
+    expect(aadsts(res)).toBe(501481)
+  })
+
+  it('shows an AADSTS50011 page for an unregistered redirect URI and honours authorizeError', async () => {
+    const q = new URLSearchParams({
+      client_id: idp.clientId,
+      redirect_uri: 'http://127.0.0.1:5000/callback',
+      response_type: 'code',
+      scope: 'User.Read',
+    })
+    const page = await send('GET', `${idp.authority()}/oauth2/v2.0/authorize?${q}`)
+    expect(page.status).toBe(400)
+    expect(page.text).toContain('AADSTS50011')
+
+    idp.behaviour.authorizeError = {
+      error: 'access_denied',
+      error_description: 'AADSTS65004: User declined.',
+    }
+    const { location } = await authorize()
+    expect(location.searchParams.get('error')).toBe('access_denied')
+    expect(location.searchParams.get('state')).toBe('st-123')
+    expect(location.searchParams.has('code')).toBe(false)
+  })
+})
+
+describe('refresh tokens', () => {
+  it('rotates on refresh, rejects reuse and revoked tokens', async () => {
+    const first = await signIn()
+    const rt1 = String(first.refresh_token)
+    const refresh = (rt: string) =>
+      tokenPost({
+        client_id: idp.clientId,
+        client_secret: idp.clientSecret,
+        grant_type: 'refresh_token',
+        refresh_token: rt,
+        scope: 'User.Read openid profile offline_access',
+      })
+    idp.behaviour.refreshAccessTokenExpiresIn = 120
+    const second = await refresh(rt1)
+    expect(second.status).toBe(200)
+    const rt2 = String(second.json().refresh_token)
+    expect(rt2).not.toBe(rt1)
+    expect(second.json().expires_in).toBe(120)
+    expect(decodeJwt(String(second.json().id_token)).nonce).toBeUndefined()
+
+    const reused = await refresh(rt1)
+    expect(reused.status).toBe(400)
+    expect(reused.json().error).toBe('invalid_grant')
+    expect(aadsts(reused)).toBe(700082)
+
+    idp.revokeRefreshTokens()
+    const revoked = await refresh(rt2)
+    expect(revoked.status).toBe(400)
+    expect(aadsts(revoked)).toBe(700082)
+    expect(idp.count('token', 'refresh_token')).toBe(3)
+    expect(idp.issued.refreshTokens).toEqual([rt1, rt2])
+  })
+})
+
+describe('Graph', () => {
+  it('rejects bad tokens with InvalidAuthenticationToken', async () => {
+    const none = await send('GET', `${idp.url}/v1.0/me`)
+    expect(none.status).toBe(401)
+    const now = Math.floor(Date.now() / 1000)
+    const expired = await idp.sign({
+      aud: 'https://graph.microsoft.com',
+      iss: `https://sts.windows.net/${idp.tenantId}/`,
+      scp: 'User.Read',
+      oid: idp.user.oid,
+      iat: now - 7200,
+      exp: now - 3600,
+    })
+    const res = await send('GET', `${idp.url}/v1.0/me`, { headers: { authorization: `Bearer ${expired}` } })
+    expect(res.status).toBe(401)
+    const err = res.json().error as { code: string; message: string; innerError: Record<string, string> }
+    expect(err.code).toBe('InvalidAuthenticationToken')
+    expect(err.message).toMatch(/expired/)
+    expect(Object.keys(err.innerError).sort()).toEqual(['client-request-id', 'date', 'request-id'])
+  })
+})
+
+describe('fault queue', () => {
+  it('answers the next matching request with a canned response, once', async () => {
+    idp.behaviour.queue.push({ match: 'token', status: 503, body: { error: 'temporarily_unavailable' } })
+    idp.behaviour.queue.push({
+      match: 'graph',
+      status: 429,
+      headers: { 'Retry-After': '1' },
+      body: 'slow down',
+    })
+    const first = await tokenPost({ grant_type: 'client_credentials' })
+    expect(first.status).toBe(503)
+    expect(first.json()).toEqual({ error: 'temporarily_unavailable' })
+    const second = await tokenPost({ grant_type: 'client_credentials' })
+    expect(second.status).toBe(400)
+    const graph = await send('GET', `${idp.url}/v1.0/me`)
+    expect(graph.status).toBe(429)
+    expect(graph.headers['retry-after']).toBe('1')
+    expect(graph.text).toBe('slow down')
+    expect(idp.behaviour.queue).toEqual([])
+  })
+
+  it('can leave a request hanging', async () => {
+    idp.behaviour.queue.push({ match: 'openid', hang: true })
+    const url = `${idp.authority()}/v2.0/.well-known/openid-configuration`
+    await expect(send('GET', url, { timeoutMs: 200 })).rejects.toThrow('client timeout')
+    expect((await send('GET', url)).status).toBe(200)
+  })
+})
