@@ -103,3 +103,34 @@ export function finished(child: ChildProcess, timeoutMs = 30_000): Promise<CliRe
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   return finished(startCli(args, opts), opts.timeoutMs)
 }
+
+/** Waits until the CLI's stderr shows the authorize URL, and returns it. */
+export function authorizeUrl(child: ChildProcess, timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    let seen = ''
+    const timer = setTimeout(() => reject(new Error(`no authorize URL on stderr:\n${seen}`)), timeoutMs)
+    const onData = (d: Buffer | string) => {
+      seen += d.toString()
+      const m = /^(https:\/\/\S+\/oauth2\/v2\.0\/authorize\?\S+)$/m.exec(seen)
+      if (m?.[1]) {
+        clearTimeout(timer)
+        child.stderr?.off('data', onData)
+        resolvePromise(m[1])
+      }
+    }
+    child.stderr?.on('data', onData)
+  })
+}
+
+/** Plays the browser's first hop: GETs the authorize URL and returns the redirect it answered with. */
+export async function authorizeRedirect(url: string, ca: string): Promise<URL> {
+  const { get } = await import('node:https')
+  return new Promise((resolvePromise, reject) => {
+    get(url, { ca }, (res) => {
+      res.resume()
+      const loc = res.headers.location
+      if (res.statusCode !== 302 || !loc) reject(new Error(`authorize answered ${res.statusCode}`))
+      else resolvePromise(new URL(loc))
+    }).on('error', reject)
+  })
+}
