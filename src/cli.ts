@@ -5,10 +5,11 @@
 import { Command, CommanderError, Option } from 'commander'
 import { runLogin } from './commands/login.js'
 import { runLogout } from './commands/logout.js'
+import { runSecretDelete, runSecretSet } from './commands/secret.js'
 import { runStatus } from './commands/status.js'
 import { runToken } from './commands/token.js'
 import { runWhoami } from './commands/whoami.js'
-import { type GlobalFlags, missingSecret, resolveScopes, resolveSettings, type Settings } from './config.js'
+import { type GlobalFlags, missingSecret, resolveScopes, resolveSettings } from './config.js'
 import { CliError, ExitCode, usageError } from './errors.js'
 import { readAll, sanitize } from './io.js'
 import { Redactor } from './redact.js'
@@ -22,12 +23,12 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]
 }
 
-/** Reads the secret when a command may need it: --client-secret-stdin first, then env file / env. */
-async function resolveSecret(
-  rt: Runtime,
-  flags: GlobalFlags,
-  settings: Settings,
-): Promise<string | undefined> {
+/**
+ * Finds the client secret when a command needs it: --client-secret-stdin, then the env
+ * file, then ENTRA_CLIENT_SECRET, then the keychain (`entra-login secret set`).
+ */
+async function resolveSecret(rt: Runtime, flags: GlobalFlags, session: Session): Promise<string | undefined> {
+  const { settings } = session
   if (flags.clientSecretStdin) {
     if (rt.io.stdinIsTTY) {
       throw usageError(
@@ -39,7 +40,26 @@ async function resolveSecret(
     if (value === '') throw usageError('--client-secret-stdin read an empty secret')
     return value
   }
-  return settings.secret?.value
+  if (settings.secret) return settings.secret.value
+  try {
+    return (await (await session.keychain()).get(session.secretAccount)) ?? undefined
+  } catch (err) {
+    // With --storage file the keychain is optional; with the keychain backend it is not.
+    if (settings.storage === 'keychain') throw err
+    session.debug?.(`secret: keychain not usable (${(err as Error).message})`)
+    return undefined
+  }
+}
+
+/** Names where the client secret would come from, without reading it from stdin. */
+async function secretSource(flags: GlobalFlags, session: Session): Promise<string> {
+  if (flags.clientSecretStdin) return '--client-secret-stdin'
+  if (session.settings.secret) return session.settings.secret.source
+  try {
+    return (await (await session.keychain()).get(session.secretAccount)) === null ? 'none' : 'keychain'
+  } catch {
+    return 'none (keychain unavailable)'
+  }
 }
 
 /** Builds the commander program; `act` runs a command body with its settings and session. */
@@ -120,9 +140,7 @@ function buildProgram(
     .description('print your Microsoft Graph profile (JSON) using the cached tokens')
     .addHelpText('after', '\nExample:\n  entra-login whoami | jq -r .mail')
     .action(async (_o: unknown, cmd: Command) => {
-      await act(cmd.optsWithGlobals(), async (session, secret) =>
-        runWhoami(rt, session, { secret: await secret() }),
-      )
+      await act(cmd.optsWithGlobals(), async (session, secret) => runWhoami(rt, session, { secret }))
     })
 
   program
@@ -136,7 +154,7 @@ function buildProgram(
     .action(async (cmdOpts: { scope?: string[] }, cmd: Command) => {
       await act(cmd.optsWithGlobals(), async (session, secret) => {
         const scopes = resolveScopes(cmdOpts.scope)
-        return runToken(rt, session, { scopes, secret: await secret() })
+        return runToken(rt, session, { scopes, secret })
       })
     })
 
@@ -145,16 +163,38 @@ function buildProgram(
     .description('show who is signed in, the tenant, token expiry and storage')
     .option('--json', 'print the status as JSON on stdout')
     .action(async (cmdOpts: { json?: boolean }, cmd: Command) => {
-      await act(cmd.optsWithGlobals(), async (session) =>
-        runStatus(rt, session, { json: cmdOpts.json === true }),
+      const flags: GlobalFlags = cmd.optsWithGlobals()
+      await act(flags, async (session) =>
+        runStatus(rt, session, {
+          json: cmdOpts.json === true,
+          secretSource: () => secretSource(flags, session),
+        }),
       )
     })
 
   program
     .command('logout')
-    .description('forget the cached tokens')
+    .description('forget the cached tokens (and with --all, the stored client secret)')
+    .option('--all', 'also remove the client secret stored with `secret set`')
+    .action(async (cmdOpts: { all?: boolean }, cmd: Command) => {
+      await act(cmd.optsWithGlobals(), async (session) =>
+        runLogout(rt, session, { all: cmdOpts.all === true }),
+      )
+    })
+
+  const secret = program.command('secret').description("keep the app's client secret in the OS keychain")
+  secret
+    .command('set')
+    .description('store the client secret (read from stdin, or a hidden prompt on a terminal)')
+    .addHelpText('after', '\nExample:\n  printf %s "$SECRET" | entra-login secret set')
     .action(async (_o: unknown, cmd: Command) => {
-      await act(cmd.optsWithGlobals(), async (session) => runLogout(rt, session))
+      await act(cmd.optsWithGlobals(), async (session) => runSecretSet(rt, session))
+    })
+  secret
+    .command('delete')
+    .description('remove the stored client secret')
+    .action(async (_o: unknown, cmd: Command) => {
+      await act(cmd.optsWithGlobals(), async (session) => runSecretDelete(rt, session))
     })
 
   return program
@@ -208,12 +248,12 @@ export async function run(argv: string[], rt: Runtime): Promise<number> {
   const program = buildProgram(rt, async (flags, body) => {
     debug = flags.debug === true
     const warn = (line: string) => rt.io.stderr.write(`${rt.io.color.yellow(line)}\n`)
-    const settings = resolveSettings(flags, rt.env, { warn })
+    const settings = resolveSettings(flags, rt.env, { warn, defaultStorage: 'keychain' })
     const session = createSession(rt, settings)
     redactor = session.redactor
     let secretValue: Promise<string | undefined> | undefined
     exitCode = await body(session, () => {
-      secretValue ??= resolveSecret(rt, flags, settings).then((v) => {
+      secretValue ??= resolveSecret(rt, flags, session).then((v) => {
         redactor.add(v)
         return v
       })

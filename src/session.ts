@@ -10,8 +10,11 @@ import type { Settings } from './config.js'
 import { HttpClient } from './http.js'
 import { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
-import { writeFileAtomic } from './storage/atomic.js'
+import { ensurePrivateDir, writeFileAtomic } from './storage/atomic.js'
+import { EncryptedFileStore } from './storage/encrypted.js'
 import { FileStore } from './storage/file.js'
+import { type Keychain, openKeychain } from './storage/keychain.js'
+import { withLock } from './storage/lock.js'
 import type { CacheStore } from './storage/store.js'
 
 /** Everything a command needs, built once per run. */
@@ -26,8 +29,14 @@ export interface Session {
   cacheId: string
   /** Loads the authority metadata (from the saved copy, or the network). */
   metadata(opts?: { refresh?: boolean }): Promise<AuthorityMetadata>
+  /** The OS keychain (loaded on first use; throws exit 6 when unusable). */
+  keychain(): Promise<Keychain>
+  /** The keychain account that holds this app's client secret. */
+  secretAccount: string
+  /** Runs `fn` holding this cache's cross-process lock. */
+  withCacheLock<T>(fn: () => Promise<T>): Promise<T>
   /** Builds the MSAL client (imports msal-node on first use). */
-  authClient(secret: string | undefined, metadata: AuthorityMetadata): Promise<AuthClient>
+  authClient(secret: () => Promise<string | undefined>, metadata: AuthorityMetadata): Promise<AuthClient>
 }
 
 /** Per-request timeout, seconds (ENTRA_HTTP_TIMEOUT overrides; undocumented knob for tests). */
@@ -56,7 +65,21 @@ export function createSession(rt: Runtime, settings: Settings): Session {
     .update(`${settings.authority}\n${settings.clientId}`)
     .digest('hex')
     .slice(0, 16)
-  const store: CacheStore = new FileStore(join(settings.home, `cache-${cacheId}.json`))
+  let keychain: Promise<Keychain> | undefined
+  const getKeychain = () => {
+    keychain ??= openKeychain(rt.env)
+    return keychain
+  }
+  const store: CacheStore =
+    settings.storage === 'keychain'
+      ? new EncryptedFileStore(
+          join(settings.home, `cache-${cacheId}.bin`),
+          `cache-${cacheId}`,
+          getKeychain,
+          rt.env,
+        )
+      : new FileStore(join(settings.home, `cache-${cacheId}.json`))
+  const lockPath = join(settings.home, `cache-${cacheId}.lock`)
   const metadataPath = join(settings.home, `authority-${cacheId}.json`)
 
   const metadata = async (opts: { refresh?: boolean } = {}): Promise<AuthorityMetadata> => {
@@ -87,8 +110,13 @@ export function createSession(rt: Runtime, settings: Settings): Session {
     store,
     cacheId,
     metadata,
+    keychain: getKeychain,
+    secretAccount: `client-secret:${settings.clientId}`,
+    async withCacheLock(fn) {
+      await ensurePrivateDir(settings.home)
+      return withLock(lockPath, fn, { signal: rt.signal, debug })
+    },
     async authClient(secret, meta) {
-      redactor.add(secret)
       const { AuthClient } = await import('./auth/msal.js')
       return new AuthClient({
         clientId: settings.clientId,

@@ -4,6 +4,8 @@
  * {@link HttpClient}, persists the cache through a {@link CacheStore}, and translates
  * every MSAL error into a {@link CliError} with the right exit code and hint.
  */
+
+import { randomBytes } from 'node:crypto'
 import {
   AuthError,
   ConfidentialClientApplication,
@@ -48,6 +50,9 @@ export interface TokenResult {
   account: Account
   scopes: string[]
 }
+
+/** Stands in for the client secret inside MSAL (letters and digits only, so URL encoding keeps it intact). */
+const SECRET_PLACEHOLDER = `entraLoginSecretPlaceholder${randomBytes(12).toString('hex')}`
 
 /** Fresh PKCE codes (S256) from MSAL's CryptoProvider: a 43-char verifier and its challenge. */
 export async function newPkce(): Promise<{ verifier: string; challenge: string }> {
@@ -143,8 +148,11 @@ function idpFailure(
 /** Settings for {@link AuthClient}. */
 export interface AuthClientOptions {
   clientId: string
-  /** Undefined: tokens can still come from the cache, but any token request fails with exit 2. */
-  clientSecret: string | undefined
+  /**
+   * Supplies the secret when a token request is actually sent (so a cached token needs no
+   * keychain lookup). Undefined from it: the request fails with exit 2.
+   */
+  clientSecret: () => Promise<string | undefined>
   authority: string
   metadata: AuthorityMetadata
   store: CacheStore
@@ -171,10 +179,16 @@ export class AuthClient {
     const send = async <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions) => {
       this.#lastFailure = undefined
       try {
-        if (method === 'POST' && o.clientSecret === undefined) throw missingSecret()
         const req: Parameters<HttpClient['send']>[0] = { method, url }
         if (options?.headers) req.headers = options.headers
-        if (options?.body !== undefined) req.body = options.body
+        if (options?.body !== undefined) {
+          req.body = options.body
+          if (req.body.includes(SECRET_PLACEHOLDER)) {
+            const secret = await o.clientSecret()
+            if (secret === undefined) throw missingSecret()
+            req.body = req.body.replace(SECRET_PLACEHOLDER, encodeURIComponent(secret))
+          }
+        }
         const res = await o.http.send(req)
         const body = parseJson(res, url)
         if (res.status >= 400) {
@@ -221,8 +235,8 @@ export class AuthClient {
     this.#app = new ConfidentialClientApplication({
       auth: {
         clientId: o.clientId,
-        // Without a secret MSAL still needs one to start; the network client refuses to send it.
-        clientSecret: o.clientSecret ?? 'unset',
+        // MSAL holds only a placeholder; the network client puts the real secret in the request body.
+        clientSecret: SECRET_PLACEHOLDER,
         authority: o.authority,
         authorityMetadata: JSON.stringify(o.metadata),
         cloudDiscoveryMetadata,

@@ -67,13 +67,17 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
   const { io } = rt
   const c = io.color
 
+  // Storage first: an unusable keychain fails here (exit 6), before a browser opens.
   await store.probe()
+  if (store.kind === 'file') {
+    say(io, c.yellow(`warning: tokens will be stored unencrypted in ${store.location} (--storage file)`))
+  }
   say(
     io,
     `Signing in at ${c.bold(settings.authorityHost)} (tenant ${settings.tenant}, app ${settings.clientId})`,
   )
   const metadata = await session.metadata({ refresh: true })
-  const client = await session.authClient(opts.secret, metadata)
+  const client = await session.authClient(async () => opts.secret, metadata)
 
   const pkce = await newPkce()
   const state = randomToken()
@@ -147,7 +151,7 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
         nonce,
         now: Math.floor(rt.now() / 1000),
       })
-      await client.persistSignIn(redeemed.token.account.homeAccountId)
+      await session.withCacheLock(() => client.persistSignIn(redeemed.token.account.homeAccountId))
       token = redeemed.token
     } catch (err) {
       await loopback.finish(400, failurePage('Sign-in failed', 'The sign-in could not be completed.'))

@@ -11,6 +11,8 @@ import type { Session } from '../session.js'
 /** Parsed options of `status`. */
 export interface StatusOptions {
   json: boolean
+  /** Where the client secret would come from (never the secret itself). */
+  secretSource: () => Promise<string>
 }
 
 /** The `status --json` document. */
@@ -21,7 +23,8 @@ export interface StatusReport {
   account?: { username: string; name: string | undefined; tenantId: string; homeAccountId: string }
   accessToken?: { expiresOn: string; expired: boolean; scopes: string[] }
   refreshToken?: { present: boolean }
-  storage: { backend: string; location: string }
+  storage: { backend: string; location: string; encrypted: boolean }
+  clientSecret: { source: string }
 }
 
 type Entry = Record<string, unknown>
@@ -32,12 +35,22 @@ function entries(cache: Entry, section: string): Entry[] {
 }
 
 /** Builds the report from a serialized MSAL cache (undefined = nothing stored). */
-export function statusReport(session: Session, serialized: string | undefined, nowMs: number): StatusReport {
+export function statusReport(
+  session: Session,
+  serialized: string | undefined,
+  nowMs: number,
+  secretSource: string,
+): StatusReport {
   const report: StatusReport = {
     signedIn: false,
     authority: session.settings.authority,
     clientId: session.settings.clientId,
-    storage: { backend: session.store.kind, location: session.store.location },
+    storage: {
+      backend: session.store.kind,
+      location: session.store.location,
+      encrypted: session.store.kind === 'keychain',
+    },
+    clientSecret: { source: secretSource },
   }
   if (serialized === undefined) return report
   let cache: Entry
@@ -76,7 +89,7 @@ export function statusReport(session: Session, serialized: string | undefined, n
 
 /** Runs `status`; returns the exit code (3 when nobody is signed in). */
 export async function runStatus(rt: Runtime, session: Session, opts: StatusOptions): Promise<number> {
-  const report = statusReport(session, await session.store.read(), rt.now())
+  const report = statusReport(session, await session.store.read(), rt.now(), await opts.secretSource())
   if (opts.json) await writeOut(rt.io.stdout, `${JSON.stringify(report, null, 2)}\n`)
   const c = rt.io.color
   if (!report.signedIn || !report.account) {
@@ -99,7 +112,10 @@ export async function runStatus(rt: Runtime, session: Session, opts: StatusOptio
       )
     }
     lines.push(`  refresh token: ${report.refreshToken?.present ? 'present' : 'none'}`)
-    lines.push(`  storage:       ${report.storage.backend} (${report.storage.location})`)
+    lines.push(
+      `  storage:       ${report.storage.backend}${report.storage.encrypted ? '' : ' (unencrypted)'}: ${report.storage.location}`,
+    )
+    lines.push(`  client secret: ${report.clientSecret.source}`)
     for (const l of lines) say(rt.io, l)
   }
   return 0

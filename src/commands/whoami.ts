@@ -10,20 +10,26 @@ import { DEFAULT_SCOPES } from './token.js'
 
 /** Parsed options of `whoami`. */
 export interface WhoamiOptions {
-  secret: string | undefined
+  /** Supplies the client secret if a refresh needs it. */
+  secret: () => Promise<string | undefined>
 }
 
 /** Runs `whoami`; returns the exit code. */
 export async function runWhoami(rt: Runtime, session: Session, opts: WhoamiOptions): Promise<number> {
   const client = await session.authClient(opts.secret, await session.metadata())
-  let token = await client.silent({ scopes: DEFAULT_SCOPES })
+  const silent = (forceRefresh: boolean) =>
+    session.withCacheLock(async () => {
+      client.reload()
+      return client.silent({ scopes: DEFAULT_SCOPES, forceRefresh })
+    })
+  let token = await silent(false)
   let me: Awaited<ReturnType<typeof getMe>>
   try {
     me = await getMe(session.http, session.settings.graphUrl, token.accessToken)
   } catch (err) {
     if (!(err instanceof GraphUnauthorized)) throw err
     session.debug?.('graph: 401, refreshing the token once and retrying')
-    token = await client.silent({ scopes: DEFAULT_SCOPES, forceRefresh: true })
+    token = await silent(true)
     me = await getMe(session.http, session.settings.graphUrl, token.accessToken)
   }
   await writeOut(rt.io.stdout, `${JSON.stringify(me, null, 2)}\n`)

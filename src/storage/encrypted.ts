@@ -1,0 +1,118 @@
+/**
+ * The keychain backend: a random 256-bit key in the OS keychain, the serialized MSAL
+ * cache encrypted with AES-256-GCM in a 0600 file. Windows Credential Manager caps an
+ * entry at 2,560 bytes while a cache is 5–15 KB, so the same split works on every OS,
+ * and a file can be locked and replaced atomically.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { readFile, rm, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { notSignedIn } from '../errors.js'
+import { ensurePrivateDir, storageError, writeFileAtomic } from './atomic.js'
+import { type Keychain, probeKeychain, SERVICE } from './keychain.js'
+import type { CacheStore } from './store.js'
+
+const MAGIC = Buffer.from('ELC1')
+const IV_BYTES = 12
+const TAG_BYTES = 16
+
+/** Encrypts with AES-256-GCM; `aad` binds the file to its keychain entry. */
+export function seal(key: Buffer, plaintext: string, aad: string): Buffer {
+  const iv = randomBytes(IV_BYTES)
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  cipher.setAAD(Buffer.from(aad))
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
+  return Buffer.concat([MAGIC, iv, cipher.getAuthTag(), body])
+}
+
+/** Decrypts what {@link seal} wrote; throws on any tampering or a wrong key. */
+export function open(key: Buffer, data: Buffer, aad: string): string {
+  if (data.length < MAGIC.length + IV_BYTES + TAG_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new Error('not an entra-login cache file')
+  }
+  const iv = data.subarray(MAGIC.length, MAGIC.length + IV_BYTES)
+  const tag = data.subarray(MAGIC.length + IV_BYTES, MAGIC.length + IV_BYTES + TAG_BYTES)
+  const decipher = createDecipheriv('aes-256-gcm', key, iv)
+  decipher.setAAD(Buffer.from(aad))
+  decipher.setAuthTag(tag)
+  return Buffer.concat([
+    decipher.update(data.subarray(MAGIC.length + IV_BYTES + TAG_BYTES)),
+    decipher.final(),
+  ]).toString('utf8')
+}
+
+function unreadable(cause: unknown) {
+  return notSignedIn(
+    'the token cache cannot be decrypted (changed, or its key is gone); sign in again to replace it',
+    cause,
+  )
+}
+
+/** Keychain-keyed encrypted cache file. */
+export class EncryptedFileStore implements CacheStore {
+  readonly kind = 'keychain' as const
+  readonly location: string
+
+  constructor(
+    readonly path: string,
+    readonly account: string,
+    readonly keychain: () => Promise<Keychain>,
+    readonly env: Readonly<Record<string, string | undefined>>,
+  ) {
+    this.location = `${path} (key: keychain service "${SERVICE}", account "${account}")`
+  }
+
+  async probe(): Promise<void> {
+    await probeKeychain(await this.keychain(), this.env)
+    await ensurePrivateDir(dirname(this.path))
+  }
+
+  async read(): Promise<string | undefined> {
+    let data: Buffer
+    try {
+      data = await readFile(this.path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw storageError(`cannot read ${this.path}`, err)
+    }
+    const kc = await this.keychain()
+    const key = await kc.get(this.account)
+    if (key === null) {
+      // A locked keyring also answers null: tell "locked" (exit 6) from "key gone" (exit 3).
+      await probeKeychain(kc, this.env)
+      throw unreadable(undefined)
+    }
+    try {
+      return open(Buffer.from(key, 'base64'), data, this.account)
+    } catch (err) {
+      throw unreadable(err)
+    }
+  }
+
+  async write(data: string): Promise<void> {
+    const kc = await this.keychain()
+    let encoded = await kc.get(this.account)
+    let key = encoded === null ? undefined : Buffer.from(encoded, 'base64')
+    if (key?.length !== 32) {
+      key = randomBytes(32)
+      encoded = key.toString('base64')
+      await kc.set(this.account, encoded)
+    }
+    await writeFileAtomic(this.path, seal(key, data, this.account))
+  }
+
+  async remove(): Promise<boolean> {
+    let removed = false
+    try {
+      await stat(this.path)
+      await rm(this.path)
+      removed = true
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw storageError(`cannot remove ${this.path}`, err)
+    }
+    const kc = await this.keychain()
+    if (await kc.delete(this.account)) removed = true
+    return removed
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The OS keychain (macOS Keychain, Windows Credential Manager, the Secret Service on
+ * Linux) through @napi-rs/keyring: no install script, no system library to link.
+ *
+ * On Linux the store is pinned to the Secret Service: without the pin the library
+ * silently falls back to the kernel keyring, which is lost at reboot, has a 20 KB quota
+ * for normal users, and fails in processes without a session keyring.
+ */
+import { CliError } from '../errors.js'
+
+/** The keychain service name every entra-login item lives under. */
+export const SERVICE = 'entra-login'
+
+/** The few keychain operations we use. */
+export interface Keychain {
+  get(account: string): Promise<string | null>
+  set(account: string, value: string): Promise<void>
+  delete(account: string): Promise<boolean>
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const NO_KEYCHAIN_HINT = 'or pass `--storage file` to keep tokens in a 0600 file instead (unencrypted)'
+
+/** Turns a keychain failure into exit 6 with a hint that names what is missing. */
+export function keychainError(err: unknown, env: Env): CliError {
+  const msg = String((err as Error)?.message ?? err)
+  let what: string
+  let fix: string
+  if (process.platform === 'linux' && !env.DBUS_SESSION_BUS_ADDRESS) {
+    what = 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)'
+    fix =
+      'run inside a desktop session, or start one with `dbus-run-session -- $SHELL` and unlock a keyring (`gnome-keyring-daemon --unlock`),'
+  } else if (/Failed to connect to socket|Could not connect|No such file/.test(msg)) {
+    what = 'the D-Bus session bus is not reachable'
+    fix = 'check DBUS_SESSION_BUS_ADDRESS,'
+  } else if (/org\.freedesktop\.secrets|not provided by any \.service|ServiceUnknown/.test(msg)) {
+    what = 'no Secret Service is running on the session bus'
+    fix = 'install and start one (gnome-keyring or KeePassXC),'
+  } else if (/lock|prompt|dismiss/i.test(msg)) {
+    what = 'the keyring is locked'
+    fix = 'unlock it (e.g. `printf %s "$PW" | gnome-keyring-daemon --unlock`),'
+  } else if (/no result found|does not exist|NoEntry/i.test(msg)) {
+    what = 'the Secret Service has no default keyring'
+    fix = 'create and unlock one (e.g. `gnome-keyring-daemon --unlock`),'
+  } else {
+    what = `the keychain failed: ${msg.slice(0, 200)}`
+    fix = 'check that your OS keychain is available,'
+  }
+  return new CliError('STORAGE', `secure storage unavailable: ${what}`, {
+    hint: `${fix} ${NO_KEYCHAIN_HINT}`,
+    cause: err,
+  })
+}
+
+/** Loads the native library and returns the keychain; throws exit 6 if it cannot be used. */
+export async function openKeychain(env: Env): Promise<Keychain> {
+  let lib: typeof import('@napi-rs/keyring')
+  try {
+    lib = await import('@napi-rs/keyring')
+  } catch (err) {
+    throw new CliError('STORAGE', `secure storage unavailable: the keychain library could not load`, {
+      hint: `reinstall entra-login for this platform, ${NO_KEYCHAIN_HINT}`,
+      cause: err,
+    })
+  }
+  const options = { linux: { store: 'secret-service' as const } }
+  const entry = (account: string) => {
+    try {
+      return new lib.AsyncEntry(SERVICE, account, options)
+    } catch (err) {
+      throw keychainError(err, env)
+    }
+  }
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn()
+    } catch (err) {
+      if (err instanceof CliError) throw err
+      throw keychainError(err, env)
+    }
+  }
+  return {
+    get: (account) => guard(() => entry(account).getPassword()),
+    set: (account, value) => guard(() => entry(account).setPassword(value)),
+    delete: (account) => guard(() => entry(account).deleteCredential()),
+  }
+}
+
+/**
+ * Proves the keychain works by writing, reading and deleting a probe item. A bare read
+ * is not enough: a locked Secret Service answers `null` as if the item did not exist.
+ */
+export async function probeKeychain(kc: Keychain, env: Env): Promise<void> {
+  const account = `probe-${process.pid}`
+  const value = `probe-${Date.now()}`
+  await kc.set(account, value)
+  const back = await kc.get(account)
+  await kc.delete(account)
+  if (back !== value) throw keychainError(new Error('the probe item could not be read back (locked?)'), env)
+}
