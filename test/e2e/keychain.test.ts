@@ -1,0 +1,303 @@
+/**
+ * The keychain backend against a real Secret Service (gnome-keyring in the private D-Bus
+ * session that scripts/with-test-env.sh starts for `npm test`), and the cache lock under
+ * concurrent processes.
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { EncryptedFileStore } from '../../src/storage/encrypted.js'
+import { openKeychain } from '../../src/storage/keychain.js'
+import { CLI, type CliResult, runCli, standInEnv, tempHome } from '../support/cli.js'
+import { type StandIn, startStandIn } from '../support/stand-in.js'
+
+// Outside `npm test` (no Secret Service) this file is skipped; in CI it never is.
+const haveSecretService = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS) || process.env.CI === 'true'
+
+let s: StandIn
+beforeAll(async () => {
+  s = await startStandIn()
+})
+afterAll(async () => {
+  await s.close()
+})
+beforeEach(() => {
+  s.reset()
+})
+
+/** Items under service "entra-login", as `secret-tool` sees them: their account (username) attributes. */
+function keychainAccounts(): string[] {
+  const r = spawnSync('secret-tool', ['search', '--all', 'service', 'entra-login'], { encoding: 'utf8' })
+  return [...r.stderr.matchAll(/^attribute\.username = (.*)$/gm)].map((m) => m[1] as string)
+}
+
+/** Every file under a folder, recursively, as bytes decoded latin1 (so binary files are searchable). */
+function allFileText(dir: string): string {
+  let text = ''
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) text += readFileSync(join(entry.parentPath, entry.name), 'latin1')
+  }
+  return text
+}
+
+/** The default storage, i.e. no ENTRA_STORAGE. */
+function keychainEnv(home: string, extra: Record<string, string | undefined> = {}) {
+  return standInEnv(s, home, {
+    ENTRA_STORAGE: undefined,
+    DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
+    ...extra,
+  })
+}
+
+function cacheFile(home: string, ext: string): string {
+  const f = readdirSync(home).find((n) => n.startsWith('cache-') && n.endsWith(ext))
+  if (!f) throw new Error(`no cache-*${ext} in ${home}`)
+  return join(home, f)
+}
+
+describe.skipIf(!haveSecretService)('keychain storage (real Secret Service)', () => {
+  it('round-trips a 20 KB cache through the keychain-keyed encrypted file', async () => {
+    const home = tempHome()
+    const store = new EncryptedFileStore(
+      join(home, 'cache-t.bin'),
+      'cache-test-20k',
+      () => openKeychain(process.env),
+      process.env,
+    )
+    await store.probe()
+    const big = JSON.stringify({ blob: 'x'.repeat(20 * 1024), ünï: 'cödé ✓' })
+    await store.write(big)
+    expect(await store.read()).toBe(big)
+    expect(readFileSync(join(home, 'cache-t.bin'), 'latin1')).not.toContain('xxxxxxxx')
+    expect(statSync(join(home, 'cache-t.bin')).mode & 0o777).toBe(0o600)
+    expect(keychainAccounts()).toContain('cache-test-20k')
+    expect(await store.remove()).toBe(true)
+    expect(keychainAccounts()).not.toContain('cache-test-20k')
+    expect(await store.read()).toBeUndefined()
+  })
+
+  it('login stores no token in plain text, whoami works in a new process, logout leaves nothing', async () => {
+    const home = tempHome()
+    const env = keychainEnv(home)
+    const login = await runCli(['login'], { env })
+    expect(login.stderr).toContain('Signed in as')
+    expect(login.code).toBe(0)
+    expect(login.stderr).not.toContain('unencrypted')
+
+    const everything = allFileText(home)
+    const secrets = [
+      ...s.issued.accessTokens,
+      ...s.issued.refreshTokens,
+      ...s.issued.idTokens,
+      s.clientSecret,
+    ]
+    expect(secrets.length).toBeGreaterThanOrEqual(4)
+    for (const secret of secrets) expect(everything.includes(secret)).toBe(false)
+    expect(everything).not.toContain('RefreshToken')
+    const key = readdirSync(home)
+      .find((n) => n.endsWith('.bin'))
+      ?.replace(/\.bin$/, '')
+    expect(keychainAccounts()).toContain(key)
+
+    const whoami = await runCli(['whoami'], { env })
+    expect(whoami.code).toBe(0)
+    expect(JSON.parse(whoami.stdout).id).toBe(s.user.oid)
+    const status = JSON.parse((await runCli(['status', '--json'], { env })).stdout)
+    expect(status.storage).toMatchObject({ backend: 'keychain', encrypted: true })
+    expect(status.clientSecret.source).toBe('ENTRA_CLIENT_SECRET')
+
+    expect((await runCli(['logout'], { env })).code).toBe(0)
+    expect(keychainAccounts()).not.toContain(key)
+    expect(readdirSync(home).filter((n) => n.startsWith('cache-') && !n.endsWith('.lock'))).toEqual([])
+    expect((await runCli(['whoami'], { env })).code).toBe(3)
+  })
+
+  it('without a D-Bus session, login exits 6 before any browser or request', async () => {
+    const home = tempHome()
+    const dump = join(home, 'browser.jsonl')
+    const env = keychainEnv(home, { DBUS_SESSION_BUS_ADDRESS: undefined, HTTP_BROWSER_DUMP: dump })
+    const r = await runCli(['login'], { env })
+    expect(r.code).toBe(6)
+    expect(r.stderr).toMatch(/^error: secure storage unavailable: no D-Bus session bus/m)
+    expect(r.stderr).toContain('--storage file')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect(existsSync(dump)).toBe(false)
+    expect(s.requests).toEqual([])
+  })
+
+  it('a tampered cache file gives exit 3 and a clean message; the next login replaces it', async () => {
+    const home = tempHome()
+    const env = keychainEnv(home)
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    const file = cacheFile(home, '.bin')
+    const data = readFileSync(file)
+    data[data.length - 5] = (data[data.length - 5] as number) ^ 0xff
+    writeFileSync(file, data)
+    const r = await runCli(['token'], { env })
+    expect(r.code).toBe(3)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: the token cache cannot be decrypted (changed, or its key is gone); sign in again to replace it',
+    )
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    expect((await runCli(['token'], { env })).code).toBe(0)
+  })
+
+  it('a cache whose key was removed from the keychain counts as signed out (exit 3)', async () => {
+    const home = tempHome()
+    const env = keychainEnv(home)
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    const account = readdirSync(home)
+      .find((n) => n.endsWith('.bin'))
+      ?.replace(/\.bin$/, '') as string
+    execFileSync('secret-tool', ['clear', 'service', 'entra-login', 'username', account])
+    const r = await runCli(['whoami'], { env })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('cannot be decrypted')
+  })
+
+  it('secret set keeps the client secret in the keychain; logout --all removes it', async () => {
+    const home = tempHome()
+    const env = keychainEnv(home, { ENTRA_CLIENT_SECRET: undefined })
+    const noSecret = await runCli(['login'], { env })
+    expect(noSecret.code).toBe(2)
+    expect(noSecret.stderr).toContain('no client secret')
+
+    const set = await runCli(['secret', 'set'], { env, input: `${s.clientSecret}\n` })
+    expect(set.code).toBe(0)
+    expect(set.stdout + set.stderr).not.toContain(s.clientSecret)
+    const secretAccount = `client-secret:${s.clientId}`
+    expect(keychainAccounts()).toContain(secretAccount)
+
+    const login = await runCli(['login'], { env })
+    expect(login.code).toBe(0)
+    const status = await runCli(['status'], { env })
+    expect(status.stderr).toContain('client secret: keychain')
+    expect(status.stderr + status.stdout).not.toContain(s.clientSecret)
+
+    expect((await runCli(['logout', '--all'], { env })).code).toBe(0)
+    expect(keychainAccounts().filter((a) => a === secretAccount || a.startsWith('cache-'))).toEqual([])
+  })
+
+  it('a keyring that is locked gives exit 6 naming it, not "signed out"', () => {
+    const home = tempHome()
+    const data = mkdtempSync(join(tmpdir(), 'entra-locked-'))
+    const env = { ...keychainEnv(home), XDG_DATA_HOME: data, XDG_RUNTIME_DIR: data }
+    // A second private session whose only keyring we lock before running the CLI.
+    const script = `
+      printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+      for _ in $(seq 1 100); do
+        dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets/collection/login \\
+          org.freedesktop.DBus.Properties.Get string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null |
+          grep -q "boolean false" && break
+        sleep 0.1
+      done
+      dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \\
+        org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null
+      exec "${process.execPath}" "${CLI}" login`
+    const r = spawnSync('dbus-run-session', ['--', 'bash', '-c', script], {
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    const res: CliResult = { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }
+    expect(res.code).toBe(6)
+    expect(res.stderr).toContain('the keyring is locked')
+    expect(s.requests).toEqual([])
+  })
+})
+
+describe('file storage safety', () => {
+  it('refuses a cache file that others can read (exit 6 with a chmod hint)', async () => {
+    const home = tempHome()
+    const env = standInEnv(s, home)
+    const login = await runCli(['login'], { env })
+    expect(login.code).toBe(0)
+    expect(login.stderr).toContain('unencrypted')
+    const file = cacheFile(home, '.json')
+    execFileSync('chmod', ['644', file])
+    const r = await runCli(['token'], { env })
+    expect(r.code).toBe(6)
+    expect(r.stderr).toContain('chmod 600')
+    expect(r.stdout).toBe('')
+  })
+
+  it('a tampered plain cache gives exit 3 without echoing its content', async () => {
+    const home = tempHome()
+    const env = standInEnv(s, home)
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    writeFileSync(cacheFile(home, '.json'), '{garbage SENTINEL-CONTENT', { mode: 0o600 })
+    const r = await runCli(['whoami'], { env })
+    expect(r.code).toBe(3)
+    expect(r.stderr).not.toContain('SENTINEL-CONTENT')
+    expect(r.stderr).not.toContain('garbage')
+  })
+})
+
+describe.skipIf(!haveSecretService)('concurrent use', () => {
+  it('20 parallel `token` runs with an access token inside the renewal window refresh exactly once', async () => {
+    const home = tempHome()
+    const env = keychainEnv(home)
+    s.behaviour.codeAccessTokenExpiresIn = 60 // renewed 5 minutes before expiry: due at once
+    s.behaviour.refreshAccessTokenExpiresIn = 3600
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => runCli(['token'], { env, timeoutMs: 60_000 })),
+    )
+    for (const r of results) {
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+      expect(r.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/)
+      expect(s.issued.accessTokens).toContain(r.stdout.trim())
+    }
+    expect(s.count('token', 'refresh_token')).toBe(1)
+    // All but possibly the first print the refreshed token; and the cache still decrypts and parses.
+    expect(new Set(results.map((r) => r.stdout)).size).toBe(1)
+    const status = await runCli(['status', '--json'], { env })
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout).accessToken.expired).toBe(false)
+  })
+
+  it('with refresh-token rotation, 20 mixed serial and parallel runs never see invalid_grant', async () => {
+    const home = tempHome()
+    const env = keychainEnv(home)
+    s.behaviour.rejectUsedRefreshTokens = true
+    s.behaviour.codeAccessTokenExpiresIn = 60
+    s.behaviour.refreshAccessTokenExpiresIn = 60 // every run has to refresh, rotating each time
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    const all: CliResult[] = []
+    for (const batch of [1, 4, 1, 6, 1, 7]) {
+      const cmd = (i: number) => (i % 3 === 0 ? ['whoami'] : ['token'])
+      all.push(
+        ...(await Promise.all(
+          Array.from({ length: batch }, (_, i) => runCli(cmd(i), { env, timeoutMs: 60_000 })),
+        )),
+      )
+    }
+    expect(all).toHaveLength(20)
+    for (const r of all) {
+      expect(r.stderr).not.toContain('invalid_grant')
+      expect(r.code).toBe(0)
+    }
+    expect(s.count('token', 'refresh_token')).toBe(20)
+    const refreshes = s.requests.filter((q) => q.kind === 'token' && q.form?.grant_type === 'refresh_token')
+    expect(new Set(refreshes.map((q) => q.form?.refresh_token)).size).toBe(20)
+  })
+
+  it('a lock left by a dead process is taken over at once', async () => {
+    const home = tempHome()
+    const env = standInEnv(s, home)
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    const lock = cacheFile(home, '.json').replace(/\.json$/, '.lock')
+    // A PID that is not running (pid_max is far below this on Linux).
+    writeFileSync(lock, '4194999\n12345\n')
+    const started = Date.now()
+    const r = await runCli(['token'], { env })
+    expect(r.code).toBe(0)
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(existsSync(lock)).toBe(false)
+  })
+})

@@ -1,0 +1,58 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { CliError } from '../../src/errors.js'
+import { ownerIsDead, processStart, withLock } from '../../src/storage/lock.js'
+
+const dir = () => mkdtempSync(join(tmpdir(), 'entra-lock-'))
+
+describe('cache lock', () => {
+  it('records this process and removes the file afterwards', async () => {
+    const path = join(dir(), 'c.lock')
+    const seen = await withLock(path, async () => readFileSync(path, 'utf8'))
+    expect(seen.split('\n')[0]).toBe(String(process.pid))
+    expect(existsSync(path)).toBe(false)
+  })
+
+  it('serialises holders: no two run at once', async () => {
+    const path = join(dir(), 'c.lock')
+    let inside = 0
+    let maxInside = 0
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        withLock(path, async () => {
+          inside++
+          maxInside = Math.max(maxInside, inside)
+          await new Promise((r) => setTimeout(r, 5))
+          inside--
+        }),
+      ),
+    )
+    expect(maxInside).toBe(1)
+  })
+
+  it('judges owners: dead PID, reused PID, live owner', () => {
+    expect(ownerIsDead('4194999\n1\n')).toBe(true)
+    expect(ownerIsDead(`${process.pid}\n${processStart(process.pid) ?? ''}\n`)).toBe(false)
+    if (processStart(process.pid) !== undefined) expect(ownerIsDead(`${process.pid}\n1\n`)).toBe(true)
+    expect(ownerIsDead('')).toBe(false)
+  })
+
+  it('takes over a stale lock at once and gives up on a live one after the timeout', async () => {
+    const d = dir()
+    const stale = join(d, 'stale.lock')
+    writeFileSync(stale, '4194999\n1\n')
+    const t = Date.now()
+    await withLock(stale, async () => {})
+    expect(Date.now() - t).toBeLessThan(1000)
+
+    const live = join(d, 'live.lock')
+    writeFileSync(live, `${process.ppid}\n${processStart(process.ppid) ?? ''}\n`)
+    const err = await withLock(live, async () => {}, { timeoutMs: 200 }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(CliError)
+    expect((err as CliError).exitCode).toBe(6)
+    expect((err as CliError).message).toContain(String(process.ppid))
+    expect(existsSync(live)).toBe(true)
+  })
+})
