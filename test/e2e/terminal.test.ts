@@ -1,0 +1,66 @@
+/**
+ * On a terminal: colour (unless NO_COLOR), and `login` prints a human summary instead of
+ * JSON. `script` gives the CLI a real pseudo-terminal.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLI, standInEnv, tempHome } from '../support/cli.js'
+import { type StandIn, startStandIn } from '../support/stand-in.js'
+
+const haveScript = existsSync('/usr/bin/script')
+
+/** Runs the CLI on a pseudo-terminal (async: the stand-in answers from this process). */
+function inTerminal(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; out: string }> {
+  const cmd = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+  const clean: Record<string, string> = {}
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+      env: clean,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, out })
+    })
+  })
+}
+
+let s: StandIn
+beforeAll(async () => {
+  s = await startStandIn()
+})
+afterAll(async () => {
+  await s.close()
+})
+
+describe.skipIf(!haveScript)('on a terminal', () => {
+  it('colours errors on a TTY, and never with NO_COLOR', async () => {
+    const env = { PATH: process.env.PATH, ENTRA_LOGIN_HOME: tempHome(), TERM: 'xterm' }
+    const coloured = await inTerminal(['token', '--tenant', 'a/b'], env)
+    expect(coloured.code).toBe(2)
+    expect(coloured.out).toContain('\x1b[31merror:')
+    const plain = await inTerminal(['token', '--tenant', 'a/b'], { ...env, NO_COLOR: '1' })
+    expect(plain.code).toBe(2)
+    expect(plain.out).toContain('error: invalid tenant')
+    expect(plain.out).not.toContain('\x1b[')
+  })
+
+  it('login prints a short human summary instead of the JSON profile', async () => {
+    const env = standInEnv(s, tempHome(), { TERM: 'xterm' })
+    const r = await inTerminal(['login'], env)
+    expect(r.code).toBe(0)
+    expect(r.out).toContain(`Signed in as Adele Vance <${s.user.mail}> (tenant ${s.tenantId})`)
+    expect(r.out).not.toContain('"userPrincipalName"')
+  })
+})
