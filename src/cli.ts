@@ -3,7 +3,7 @@
  * place where errors become exit codes and one-line messages.
  */
 import { Command, CommanderError, Option } from 'commander'
-import { runLogin } from './commands/login.js'
+import { BASE_SCOPES, runLogin } from './commands/login.js'
 import { runLogout } from './commands/logout.js'
 import { runSecretDelete, runSecretSet } from './commands/secret.js'
 import { runStatus } from './commands/status.js'
@@ -128,6 +128,8 @@ function buildProgram(
     )
     .action(async (cmdOpts: { json?: boolean; scope?: string[] }, cmd: Command) => {
       await act(cmd.optsWithGlobals(), async (session, secret) => {
+        // Checked together with the base scopes (User.Read is Graph), before any request.
+        resolveScopes([...BASE_SCOPES, ...(cmdOpts.scope ?? [])])
         const scopes = resolveScopes(cmdOpts.scope)
         const s = await secret()
         if (s === undefined) throw missingSecret()

@@ -27,8 +27,10 @@ export interface Session {
   store: CacheStore
   /** Stable id of the cache for this authority + client. */
   cacheId: string
-  /** Loads the authority metadata (from the saved copy, or the network). */
-  metadata(opts?: { refresh?: boolean }): Promise<AuthorityMetadata>
+  /** Loads the authority metadata (from the saved copy, or the network; a fetched copy is saved unless `save: false`). */
+  metadata(opts?: { refresh?: boolean; save?: boolean }): Promise<AuthorityMetadata>
+  /** Saves metadata for later runs (login does this only once the sign-in succeeded). */
+  saveMetadata(m: AuthorityMetadata): Promise<void>
   /** The OS keychain (loaded on first use; throws exit 6 when unusable). */
   keychain(): Promise<Keychain>
   /** The keychain account that holds this app's client secret. */
@@ -82,7 +84,12 @@ export function createSession(rt: Runtime, settings: Settings): Session {
   const lockPath = join(settings.home, `cache-${cacheId}.lock`)
   const metadataPath = join(settings.home, `authority-${cacheId}.json`)
 
-  const metadata = async (opts: { refresh?: boolean } = {}): Promise<AuthorityMetadata> => {
+  const saveMetadata = (m: AuthorityMetadata) =>
+    writeFileAtomic(
+      metadataPath,
+      `${JSON.stringify({ authority: settings.authority, metadata: m }, null, 2)}\n`,
+    )
+  const metadata = async (opts: { refresh?: boolean; save?: boolean } = {}): Promise<AuthorityMetadata> => {
     if (!opts.refresh) {
       try {
         const saved = JSON.parse(await readFile(metadataPath, 'utf8')) as {
@@ -95,10 +102,7 @@ export function createSession(rt: Runtime, settings: Settings): Session {
       }
     }
     const m = await fetchAuthorityMetadata(http, settings.authority)
-    await writeFileAtomic(
-      metadataPath,
-      `${JSON.stringify({ authority: settings.authority, metadata: m }, null, 2)}\n`,
-    )
+    if (opts.save !== false) await saveMetadata(m)
     return m
   }
 
@@ -110,6 +114,7 @@ export function createSession(rt: Runtime, settings: Settings): Session {
     store,
     cacheId,
     metadata,
+    saveMetadata,
     keychain: getKeychain,
     secretAccount: `client-secret:${settings.clientId}`,
     async withCacheLock(fn) {

@@ -15,7 +15,8 @@ export interface IdpError {
   correlationId: string | undefined
 }
 
-const HINTS: ReadonlyArray<[codes: number[], hint: string]> = [
+/** AADSTS codes and their hints (exported so tests can check every entry). */
+export const HINTS: ReadonlyArray<[codes: number[], hint: string]> = [
   [
     [50011],
     'add http://localhost/callback as a Web redirect URI in the app registration; the path must match, the port is ignored',

@@ -115,7 +115,20 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
       send(res, 414, rejectPage('URI too long', 'The request target is too long.'))
       return
     }
-    const url = new URL(target, `http://localhost:${port}`)
+    // Only origin-form targets ("/path?query") on this listener; an absolute-form or
+    // protocol-relative target that WHATWG URL cannot parse must not throw in here.
+    const base = new URL(`http://localhost:${port}`)
+    let url: URL | undefined
+    try {
+      url = new URL(target, base)
+    } catch {
+      url = undefined
+    }
+    if (!target.startsWith('/') || url?.origin !== base.origin) {
+      log('listener: 400 for a malformed request target')
+      send(res, 400, rejectPage('Bad request', 'Malformed request target.'))
+      return
+    }
     if (url.pathname !== '/callback') {
       log(`listener: 404 for ${req.method} ${url.pathname.slice(0, 100)}`)
       send(res, 404, rejectPage('Not found', 'Nothing here.'))
@@ -216,8 +229,11 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
     async finish(status: number, html: string) {
       const res = held
       held = undefined
-      if (res && !res.headersSent) {
+      // The browser may have dropped the held connection meanwhile (tab closed, connection
+      // reset): the page can no longer be sent, and end()'s callback would never run.
+      if (res && !res.headersSent && !res.destroyed) {
         await new Promise<void>((resolve) => {
+          res.once('close', () => resolve())
           res.writeHead(status, {
             ...PAGE_HEADERS,
             Connection: 'close',

@@ -384,7 +384,8 @@ export class AuthClient {
       return this.#lastFailure
     }
     if (err instanceof InteractionRequiredAuthError) {
-      if (idp) return idpFailure(idp.error, idp.status, 'silent')
+      // At login (redeem) an IdP error is a failed sign-in (exit 4), whatever its `error` value.
+      if (idp) return idpFailure(idp.error, idp.status, phase)
       return notSignedIn('sign-in required', err)
     }
     if (err instanceof ServerError || (idp && err instanceof AuthError && err.name === 'ServerError')) {

@@ -3,7 +3,7 @@
  * (client secret + PKCE S256 + state + nonce) through a one-shot loopback listener.
  */
 import { randomBytes } from 'node:crypto'
-import { hintFor } from '../auth/hints.js'
+import { hintFor, idLines } from '../auth/hints.js'
 import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
 import { newPkce } from '../auth/msal.js'
@@ -76,7 +76,7 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
     io,
     `Signing in at ${c.bold(settings.authorityHost)} (tenant ${settings.tenant}, app ${settings.clientId})`,
   )
-  const metadata = await session.metadata({ refresh: true })
+  const metadata = await session.metadata({ refresh: true, save: false })
   const client = await session.authClient(async () => opts.secret, metadata)
 
   const pkce = await newPkce()
@@ -121,6 +121,9 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
       )
       const aadsts = /AADSTS(\d+)/.exec(detail)
       const hint = aadsts?.[1] ? hintFor([Number(aadsts[1])]) : undefined
+      // Entra appends "Trace ID: …" and "Correlation ID: …" lines to the description.
+      const field = (name: string) =>
+        new RegExp(`^${name}:\\s*(\\S+)`, 'mi').exec(result.errorDescription)?.[1]
       throw new CliError(
         cancelled ? 'USER_CANCELLED' : 'IDP_ERROR',
         cancelled
@@ -129,6 +132,7 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
         {
           hint:
             hint ?? (cancelled ? 'run `entra-login login` again to retry' : 'run `entra-login login` again'),
+          details: idLines({ traceId: field('Trace ID'), correlationId: field('Correlation ID') }),
         },
       )
     }
@@ -152,6 +156,7 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
         now: Math.floor(rt.now() / 1000),
       })
       await session.withCacheLock(() => client.persistSignIn(redeemed.token.account.homeAccountId))
+      await session.saveMetadata(metadata)
       token = redeemed.token
     } catch (err) {
       await loopback.finish(400, failurePage('Sign-in failed', 'The sign-in could not be completed.'))

@@ -47,16 +47,22 @@ export interface LockOptions {
 }
 
 async function tryCreate(path: string): Promise<boolean> {
+  let h: Awaited<ReturnType<typeof open>>
   try {
-    const h = await open(path, 'wx', 0o600)
-    try {
-      await h.writeFile(SELF)
-    } finally {
-      await h.close()
-    }
-    return true
+    h = await open(path, 'wx', 0o600)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw storageError(`cannot create lock file ${path}`, err)
+  }
+  try {
+    await h.writeFile(SELF)
+    await h.close()
+    return true
+  } catch (err) {
+    // e.g. ENOSPC: the file is ours (created exclusively), so remove it rather than leave an
+    // empty lock that makes the next runs wait for its takeover.
+    await h.close().catch(() => {})
+    await rm(path, { force: true }).catch(() => {})
     throw storageError(`cannot create lock file ${path}`, err)
   }
 }

@@ -5,22 +5,16 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CHROMIUM_BROWSER, runCli, standInEnv, tempHome } from '../support/cli.js'
-import { type StandIn, startStandIn } from '../support/stand-in.js'
+import { standInForFile } from '../support/stand-in.js'
 
 const chromium = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
 // `npm test` installs Chromium (scripts/with-test-env.sh). A bare `vitest` run on a machine
 // without it skips this file; in CI it never skips, so a missing browser fails the run.
 const haveChromium = existsSync(chromium) || process.env.CI === 'true'
 
-let s: StandIn
-beforeAll(async () => {
-  s = await startStandIn()
-})
-afterAll(async () => {
-  await s.close()
-})
+const s = await standInForFile()
 
 async function waitForFile(path: string, ms: number): Promise<string> {
   const end = Date.now() + ms

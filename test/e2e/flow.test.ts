@@ -4,21 +4,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runCli, standInEnv, tempHome } from '../support/cli.js'
-import { type StandIn, startStandIn } from '../support/stand-in.js'
+import { standInForFile } from '../support/stand-in.js'
 
-let s: StandIn
-
-beforeAll(async () => {
-  s = await startStandIn()
-})
-afterAll(async () => {
-  await s.close()
-})
-beforeEach(() => {
-  s.reset()
-})
+const s = await standInForFile()
 
 function cacheFiles(home: string): string[] {
   return existsSync(home) ? readdirSync(home).filter((f) => f.startsWith('cache-')) : []

@@ -7,25 +7,16 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { EncryptedFileStore } from '../../src/storage/encrypted.js'
 import { openKeychain } from '../../src/storage/keychain.js'
 import { CLI, type CliResult, runCli, standInEnv, tempHome } from '../support/cli.js'
-import { type StandIn, startStandIn } from '../support/stand-in.js'
+import { standInForFile } from '../support/stand-in.js'
 
 // Outside `npm test` (no Secret Service) this file is skipped; in CI it never is.
 const haveSecretService = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS) || process.env.CI === 'true'
 
-let s: StandIn
-beforeAll(async () => {
-  s = await startStandIn()
-})
-afterAll(async () => {
-  await s.close()
-})
-beforeEach(() => {
-  s.reset()
-})
+const s = await standInForFile()
 
 /** Items under service "entra-login", as `secret-tool` sees them: their account (username) attributes. */
 function keychainAccounts(): string[] {

@@ -4,9 +4,9 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CLI, standInEnv, tempHome } from '../support/cli.js'
-import { type StandIn, startStandIn } from '../support/stand-in.js'
+import { standInForFile } from '../support/stand-in.js'
 
 const haveScript = existsSync('/usr/bin/script')
 
@@ -36,13 +36,7 @@ function inTerminal(
   })
 }
 
-let s: StandIn
-beforeAll(async () => {
-  s = await startStandIn()
-})
-afterAll(async () => {
-  await s.close()
-})
+const s = await standInForFile()
 
 describe.skipIf(!haveScript)('on a terminal', () => {
   it('colours errors on a TTY, and never with NO_COLOR', async () => {

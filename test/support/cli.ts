@@ -134,3 +134,88 @@ export async function authorizeRedirect(url: string, ca: string): Promise<URL> {
     }).on('error', reject)
   })
 }
+
+/**
+ * Starts `command` with `args` (e.g. `unshare -n node bin/entra-login.js token`), with the same
+ * environment handling as {@link startCli}. `stdin: 'ignore'` gives the child /dev/null.
+ */
+export function startCommand(
+  command: string,
+  args: string[],
+  opts: RunOptions & { stdin?: 'pipe' | 'ignore' } = {},
+): ChildProcess {
+  const child = spawn(command, args, {
+    env: cleanEnv(opts.env ?? { PATH: process.env.PATH }),
+    stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'],
+  })
+  child.stdin?.end(opts.input ?? '')
+  return child
+}
+
+/** Runs `command` with `args` to completion (see {@link startCommand}). */
+export function runCommand(
+  command: string,
+  args: string[],
+  opts: RunOptions & { stdin?: 'pipe' | 'ignore' } = {},
+): Promise<CliResult> {
+  return finished(startCommand(command, args, opts), opts.timeoutMs)
+}
+
+/** Runs the CLI behind a wrapper, e.g. `runCliVia(['unshare', '-n'], ['token'], …)`. */
+export function runCliVia(
+  wrapper: string[],
+  args: string[],
+  opts: RunOptions & { stdin?: 'pipe' | 'ignore' } = {},
+): Promise<CliResult> {
+  const [command, ...rest] = wrapper
+  if (command === undefined) return runCommand(process.execPath, [CLI, ...args], opts)
+  return runCommand(command, [...rest, process.execPath, CLI, ...args], opts)
+}
+
+/** What `login` printed while it waits: the listener's port and the authorize URL. */
+export interface LoginWaiting {
+  port: number
+  url: string
+}
+
+/**
+ * Waits until `login` prints `Waiting for the sign-in on http://localhost:<port>/callback`
+ * and the authorize URL on stderr; rejects when the child exits first or after `timeoutMs`.
+ */
+export function loginWaiting(child: ChildProcess, timeoutMs = 15_000): Promise<LoginWaiting> {
+  return new Promise((resolvePromise, reject) => {
+    let seen = ''
+    const done = (err?: Error, value?: LoginWaiting) => {
+      clearTimeout(timer)
+      child.stderr?.off('data', onData)
+      child.off('exit', onExit)
+      if (err) reject(err)
+      else if (value) resolvePromise(value)
+    }
+    const timer = setTimeout(() => done(new Error(`login did not start waiting:\n${seen}`)), timeoutMs)
+    const onExit = (code: number | null) => done(new Error(`login exited (${code}) before waiting:\n${seen}`))
+    const onData = (d: Buffer | string) => {
+      seen += d.toString()
+      const port = /Waiting for the sign-in on http:\/\/localhost:(\d+)\/callback /.exec(seen)?.[1]
+      const url = /^(https:\/\/\S+\/oauth2\/v2\.0\/authorize\?\S+)$/m.exec(seen)?.[1]
+      if (port && url) done(undefined, { port: Number(port), url })
+    }
+    child.stderr?.on('data', onData)
+    child.once('exit', onExit)
+  })
+}
+
+/**
+ * Reads the HTTP browser's dump once it holds `lines` complete JSON lines. The browser
+ * writes after the CLI answered it, so the CLI may already have exited: poll, bounded.
+ */
+export async function readBrowserDump(path: string, lines: number, timeoutMs = 10_000): Promise<unknown[]> {
+  const { existsSync, readFileSync } = await import('node:fs')
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : ''
+    const complete = text.endsWith('\n') ? text.trim().split('\n') : []
+    if (complete.length >= lines || Date.now() > end) return complete.map((l) => JSON.parse(l) as unknown)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}

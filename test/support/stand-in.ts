@@ -1477,3 +1477,15 @@ export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> 
     },
   }
 }
+
+/**
+ * For a test file: starts one stand-in for the whole file (top-level await), resets its
+ * knobs and logs before each test, and closes it after the file.
+ */
+export async function standInForFile(opts: StandInOptions = {}): Promise<StandIn> {
+  const { afterAll, beforeEach } = await import('vitest')
+  const s = await startStandIn(opts)
+  beforeEach(() => s.reset())
+  afterAll(() => s.close())
+  return s
+}

@@ -71,3 +71,11 @@ describe('Retry-After', () => {
     expect(parseRetryAfter(undefined)).toBeUndefined()
   })
 })
+
+describe('Redactor on cut-off JSON', () => {
+  it('redacts a secret whose string never closes', () => {
+    const out = new Redactor().redact('{"access_token": "abc.def.ghi-SENTINEL')
+    expect(out).not.toContain('SENTINEL')
+    expect(out).toContain('"access_token":"[redacted]"')
+  })
+})
