@@ -104,7 +104,12 @@ export class HttpClient {
         )
       }
       const headers = headersToRecord(res.headers)
-      this.#o.debug?.(`http: ${req.method} ${req.url} -> ${res.status} in ${Date.now() - started} ms`)
+      if (this.#o.debug) {
+        // Bodies carry codes, verifiers, the secret and tokens: the debug sink redacts them.
+        this.#o.debug(`http: ${req.method} ${req.url} -> ${res.status} in ${Date.now() - started} ms`)
+        if (req.body !== undefined) this.#o.debug(`http:   request body: ${req.body.slice(0, 4000)}`)
+        this.#o.debug(`http:   response body: ${text.slice(0, 4000)}`)
+      }
       if (!RETRY_STATUS.has(res.status)) return { status: res.status, headers, text }
 
       const retryAfter = parseRetryAfter(headers['retry-after'])
