@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { type AuthClient, type AuthorityMetadata, fetchAuthorityMetadata } from './auth/msal.js'
 import type { Settings } from './config.js'
 import { HttpClient } from './http.js'
+import { sanitize } from './io.js'
 import { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
 import { ensurePrivateDir, writeFileAtomic } from './storage/atomic.js'
@@ -53,7 +54,7 @@ export function createSession(rt: Runtime, settings: Settings): Session {
   if (settings.secret) redactor.add(settings.secret.value)
   const debug = settings.debug
     ? (line: string) => {
-        rt.io.stderr.write(`${rt.io.color.dim(`debug: ${redactor.redact(line)}`)}\n`)
+        rt.io.stderr.write(`${rt.io.color.dim(`debug: ${sanitize(redactor.redact(line), 8000)}`)}\n`)
       }
     : undefined
   const http = new HttpClient({
