@@ -61,6 +61,31 @@ async function waitFor<T>(p: Promise<T>, timeoutSeconds: number, signal: AbortSi
   }
 }
 
+/** The page and the error for an `error=` on the redirect (user cancelled, or an IdP error). */
+function redirectError(code: string, description: string): { page: string; error: CliError } {
+  const cancelled = code === 'access_denied'
+  const detail = description.split(/\r?\n/)[0] ?? ''
+  const aadsts = /AADSTS(\d+)/.exec(detail)
+  const hint = aadsts?.[1] ? hintFor([Number(aadsts[1])]) : undefined
+  // Entra appends "Trace ID: …" and "Correlation ID: …" lines to the description.
+  const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, 'mi').exec(description)?.[1]
+  const page = failurePage(
+    cancelled ? 'Sign-in cancelled' : 'Sign-in failed',
+    cancelled ? 'The sign-in was cancelled.' : detail || code,
+  )
+  const error = new CliError(
+    cancelled ? 'USER_CANCELLED' : 'IDP_ERROR',
+    cancelled
+      ? 'the sign-in was cancelled in the browser'
+      : `sign-in failed: ${sanitize(code, 100)}: ${sanitize(detail, 300)}`,
+    {
+      hint: hint ?? (cancelled ? 'run `entra-login login` again to retry' : 'run `entra-login login` again'),
+      details: idLines({ traceId: field('Trace ID'), correlationId: field('Correlation ID') }),
+    },
+  )
+  return { page, error }
+}
+
 /** Runs the sign-in; returns the exit code. */
 export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions): Promise<number> {
   const { settings, store } = session
@@ -110,31 +135,9 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
 
     const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal)
     if (result.kind === 'error') {
-      const cancelled = result.error === 'access_denied'
-      const detail = result.errorDescription.split(/\r?\n/)[0] ?? ''
-      await loopback.finish(
-        400,
-        failurePage(
-          cancelled ? 'Sign-in cancelled' : 'Sign-in failed',
-          cancelled ? 'The sign-in was cancelled.' : detail || result.error,
-        ),
-      )
-      const aadsts = /AADSTS(\d+)/.exec(detail)
-      const hint = aadsts?.[1] ? hintFor([Number(aadsts[1])]) : undefined
-      // Entra appends "Trace ID: …" and "Correlation ID: …" lines to the description.
-      const field = (name: string) =>
-        new RegExp(`^${name}:\\s*(\\S+)`, 'mi').exec(result.errorDescription)?.[1]
-      throw new CliError(
-        cancelled ? 'USER_CANCELLED' : 'IDP_ERROR',
-        cancelled
-          ? 'the sign-in was cancelled in the browser'
-          : `sign-in failed: ${sanitize(result.error, 100)}: ${sanitize(detail, 300)}`,
-        {
-          hint:
-            hint ?? (cancelled ? 'run `entra-login login` again to retry' : 'run `entra-login login` again'),
-          details: idLines({ traceId: field('Trace ID'), correlationId: field('Correlation ID') }),
-        },
-      )
+      const { page, error } = redirectError(result.error, result.errorDescription)
+      await loopback.finish(400, page)
+      throw error
     }
 
     session.redactor.add(result.code)
