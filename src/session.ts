@@ -42,7 +42,7 @@ export interface Session {
   authClient(secret: () => Promise<string | undefined>, metadata: AuthorityMetadata): Promise<AuthClient>
 }
 
-/** Per-request timeout, seconds (ENTRA_HTTP_TIMEOUT overrides; undocumented knob for tests). */
+/** Per-attempt HTTP timeout: ENTRA_HTTP_TIMEOUT seconds, default 30. */
 function httpTimeoutMs(env: Runtime['env']): number {
   const v = Number(env.ENTRA_HTTP_TIMEOUT)
   return Number.isFinite(v) && v > 0 ? v * 1000 : 30_000
