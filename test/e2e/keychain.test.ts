@@ -118,6 +118,39 @@ describe.skipIf(!haveSecretService)('keychain storage (real Secret Service)', ()
     expect(s.requests).toEqual([])
   })
 
+  it.each([
+    ['no Secret Service on the bus', 'bare', 'no Secret Service is running'],
+    ['a Secret Service with no keyring', 'activatable', 'the Secret Service has no default keyring'],
+  ])('with a session bus but %s, login exits 6 naming it, before any request', (_what, bus, message) => {
+    const home = tempHome()
+    const data = mkdtempSync(join(tmpdir(), 'entra-bus-'))
+    // A bus with no service directories: nothing can be activated on it.
+    const config = join(data, 'bare.conf')
+    writeFileSync(
+      config,
+      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:tmpdir=${data}</listen>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
+</busconfig>`,
+    )
+    const busArgs = bus === 'bare' ? [`--config-file=${config}`] : []
+    // "activatable": the default session bus starts gnome-keyring on demand, in an empty data folder.
+    const env = { ...keychainEnv(home), XDG_DATA_HOME: data, XDG_RUNTIME_DIR: data }
+    const r = spawnSync('dbus-run-session', [...busArgs, '--', process.execPath, CLI, 'login'], {
+      env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+      >,
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    expect(r.status, r.stderr).toBe(6)
+    expect(r.stderr).toContain(`secure storage unavailable: ${message}`)
+    expect(r.stderr).toContain('--storage file')
+    expect(s.requests).toEqual([])
+  })
+
   it('a tampered cache file gives exit 3 and a clean message; the next login replaces it', async () => {
     const home = tempHome()
     const env = keychainEnv(home)

@@ -1,6 +1,6 @@
 /**
  * On a terminal: colour (unless NO_COLOR), and `login` prints a human summary instead of
- * JSON. `script` gives the CLI a real pseudo-terminal.
+ * JSON; `secret set` asks with a hidden prompt. `script` gives the CLI a real pseudo-terminal.
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -14,6 +14,7 @@ const haveScript = existsSync('/usr/bin/script')
 function inTerminal(
   args: string[],
   env: Record<string, string | undefined>,
+  typed?: string,
 ): Promise<{ code: number | null; out: string }> {
   const cmd = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
   const clean: Record<string, string> = {}
@@ -21,11 +22,17 @@ function inTerminal(
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', cmd, '/dev/null'], {
       env: clean,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [typed === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     })
     let out = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       out += d
+      // Type only once the prompt is up (raw mode is on by then), as a person would.
+      if (typed !== undefined && out.includes('(input hidden)') && child.stdin?.writable) {
+        child.stdin.write(typed)
+        child.stdin.end()
+        typed = undefined
+      }
     })
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
     child.on('error', reject)
@@ -58,3 +65,29 @@ describe.skipIf(!haveScript)('on a terminal', () => {
     expect(r.out).not.toContain('"userPrincipalName"')
   })
 })
+
+describe.skipIf(!haveScript || !(process.env.DBUS_SESSION_BUS_ADDRESS || process.env.CI === 'true'))(
+  'secret set on a terminal',
+  () => {
+    it('asks with a hidden prompt: the typed secret is stored but never echoed', async () => {
+      const home = tempHome()
+      const env = standInEnv(s, home, {
+        TERM: 'xterm',
+        ENTRA_STORAGE: undefined,
+        ENTRA_CLIENT_SECRET: undefined,
+        DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
+      })
+      const r = await inTerminal(['secret', 'set'], env, `${s.clientSecret}\r`)
+      expect(r.code, r.out).toBe(0)
+      expect(r.out).toContain('(input hidden)')
+      expect(r.out).toContain('Stored the client secret')
+      expect(r.out).not.toContain(s.clientSecret)
+      // The stored secret works: login needs no other source.
+      const login = await inTerminal(['login'], env)
+      expect(login.code, login.out).toBe(0)
+      const status = await inTerminal(['status'], env)
+      expect(status.out).toContain('client secret: keychain')
+      expect((await inTerminal(['logout', '--all'], env)).code).toBe(0)
+    })
+  },
+)
