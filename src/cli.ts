@@ -272,7 +272,8 @@ export async function run(argv: string[], rt: Runtime): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.OK
-      if (err.code === 'commander.help') return ExitCode.OK
+      // `help` on request exits 0; help shown because something was missing (`secret` alone) is a usage error.
+      if (err.code === 'commander.help') return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE
       return ExitCode.USAGE
     }
     const code = reportError(rt, err, debug, redactor)
