@@ -177,7 +177,9 @@ export class AuthClient {
     this.#store = o.store
     const host = new URL(o.authority).host
     const send = async <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions) => {
+      // Only the last request's failure explains the error MSAL is about to throw.
       this.#lastFailure = undefined
+      this.#lastIdpError = undefined
       try {
         const req: Parameters<HttpClient['send']>[0] = { method, url }
         if (options?.headers) req.headers = options.headers
