@@ -21,18 +21,12 @@ import {
 } from '@azure/msal-node'
 import { missingSecret } from '../config.js'
 import { CliError, notSignedIn } from '../errors.js'
-import type { HttpClient, HttpResponse } from '../http.js'
+import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
-import { hintFor, type IdpError, idLines, parseIdpError, summary } from './hints.js'
+import { type IdpError, parseIdpError } from './hints.js'
+import { type AuthorityMetadata, idpFailure, parseJson } from './metadata.js'
 
-/** The endpoints we need from the authority's OpenID configuration. */
-export interface AuthorityMetadata {
-  issuer: string
-  authorization_endpoint: string
-  token_endpoint: string
-  jwks_uri: string
-  end_session_endpoint?: string
-}
+export type { AuthorityMetadata } from './metadata.js'
 
 /** The parts of an MSAL account we show. */
 export interface Account {
@@ -53,97 +47,6 @@ export interface TokenResult {
 
 /** Stands in for the client secret inside MSAL (letters and digits only, so URL encoding keeps it intact). */
 const SECRET_PLACEHOLDER = `entraLoginSecretPlaceholder${randomBytes(12).toString('hex')}`
-
-/** Fresh PKCE codes (S256) from MSAL's CryptoProvider: a 43-char verifier and its challenge. */
-export async function newPkce(): Promise<{ verifier: string; challenge: string }> {
-  return new CryptoProvider().generatePkceCodes()
-}
-
-function parseJson(r: HttpResponse, url: string): unknown {
-  try {
-    return JSON.parse(r.text)
-  } catch {
-    throw new CliError(
-      'NETWORK',
-      `unexpected response from ${new URL(url).host}: HTTP ${r.status}, not JSON`,
-      {
-        hint: 'a proxy or captive portal may be in the way; try again, or run with --debug',
-      },
-    )
-  }
-}
-
-/**
- * Fetches and checks `{authority}/v2.0/.well-known/openid-configuration`. The endpoints
- * must be https on the authority's own host, so a tampered document cannot send the
- * code and client secret elsewhere.
- */
-export async function fetchAuthorityMetadata(
-  http: HttpClient,
-  authority: string,
-): Promise<AuthorityMetadata> {
-  const url = `${authority}/v2.0/.well-known/openid-configuration`
-  const res = await http.send({ method: 'GET', url })
-  const body = parseJson(res, url)
-  if (res.status !== 200) throw idpFailure(parseIdpError(body), res.status, 'discovery')
-  const b = body as Record<string, unknown>
-  const host = new URL(authority).host
-  const endpoint = (name: string, required: boolean): string | undefined => {
-    const v = b[name]
-    if (v === undefined && !required) return undefined
-    let u: URL | undefined
-    try {
-      u = typeof v === 'string' ? new URL(v) : undefined
-    } catch {
-      u = undefined
-    }
-    if (u?.protocol !== 'https:' || u.host !== host) {
-      throw new CliError('SIGN_IN_FAILED', `the OpenID configuration of ${host} has an unexpected ${name}`, {
-        hint: 'check --authority; its endpoints must be https on the same host',
-      })
-    }
-    return u.href
-  }
-  const issuer = typeof b.issuer === 'string' ? b.issuer : ''
-  if (!issuer.startsWith('https://')) {
-    throw new CliError('SIGN_IN_FAILED', `the OpenID configuration of ${host} has no https issuer`, {
-      hint: 'check --authority',
-    })
-  }
-  const meta: AuthorityMetadata = {
-    issuer,
-    authorization_endpoint: endpoint('authorization_endpoint', true) as string,
-    token_endpoint: endpoint('token_endpoint', true) as string,
-    jwks_uri: typeof b.jwks_uri === 'string' ? b.jwks_uri : `${authority}/discovery/v2.0/keys`,
-  }
-  const end = endpoint('end_session_endpoint', false)
-  if (end) meta.end_session_endpoint = end
-  return meta
-}
-
-function idpFailure(
-  e: IdpError | undefined,
-  status: number,
-  phase: 'discovery' | 'redeem' | 'silent',
-): CliError {
-  if (!e) {
-    return new CliError('NETWORK', `the identity provider answered HTTP ${status}`, {
-      hint: 'try again later, or run with --debug',
-    })
-  }
-  const hint = hintFor(e.errorCodes)
-  const details = idLines(e)
-  if (phase === 'silent' && (e.error === 'invalid_grant' || e.error === 'interaction_required')) {
-    return new CliError('NOT_SIGNED_IN', `sign-in required: ${summary(e)}`, {
-      hint: hint ?? 'run `entra-login login` to sign in again',
-      details,
-    })
-  }
-  return new CliError('IDP_ERROR', `sign-in failed: ${summary(e)}`, {
-    ...(hint === undefined ? {} : { hint }),
-    details,
-  })
-}
 
 /** Settings for {@link AuthClient}. */
 export interface AuthClientOptions {
@@ -254,6 +157,11 @@ export class AuthClient {
         },
       },
     })
+  }
+
+  /** Fresh PKCE codes (S256) from MSAL's CryptoProvider: a 43-char verifier and its challenge. */
+  async newPkce(): Promise<{ verifier: string; challenge: string }> {
+    return new CryptoProvider().generatePkceCodes()
   }
 
   /** Forces the next cache access to re-read storage (after taking the lock). */

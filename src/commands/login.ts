@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto'
 import { hintFor, idLines } from '../auth/hints.js'
 import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
-import { newPkce } from '../auth/msal.js'
 import { failurePage, successPage } from '../auth/pages.js'
 import { CliError } from '../errors.js'
 import { getMe } from '../graph.js'
@@ -104,7 +103,7 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
   const metadata = await session.metadata({ refresh: true, save: false })
   const client = await session.authClient(async () => opts.secret, metadata)
 
-  const pkce = await newPkce()
+  const pkce = await client.newPkce()
   const state = randomToken()
   const nonce = randomToken()
   const scopes = [...new Set([...BASE_SCOPES, ...opts.scopes])]
