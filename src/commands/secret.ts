@@ -15,10 +15,11 @@ export function promptHidden(
   input: NodeJS.ReadStream = process.stdin,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    io.stderr.write(question)
-    let value = ''
+    // Echo off before the question appears, so nothing typed or pasted early is shown.
     input.setRawMode(true)
     input.setEncoding('utf8')
+    io.stderr.write(question)
+    let value = ''
     const finish = (err?: Error) => {
       input.setRawMode(false)
       input.off('data', onData)
