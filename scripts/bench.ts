@@ -4,7 +4,7 @@
  * (a private Secret Service): `npm run bench`.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { EncryptedFileStore } from '../src/storage/encrypted.js'
@@ -91,11 +91,36 @@ try {
   const kc = median(reads)
   console.log(`${'keychain read + decrypt (12 KB, in-process)'.padEnd(44)} ${kc.toFixed(2).padStart(7)} ms`)
 
+  // Peak memory (max RSS) of one run each, where GNU time is installed.
+  const rss = async (args: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> => {
+    if (!existsSync('/usr/bin/time')) return undefined
+    return new Promise((done) => {
+      const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, ...args], {
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+      let err = ''
+      child.stderr.on('data', (d) => {
+        err += d
+      })
+      child.on('close', () => done(Number(err.trim().split('\n').pop())))
+    })
+  }
+  const rssNode = await rss(['-e', '0'], fileEnv)
+  const rssToken = await rss([cli, 'token'], keyEnv)
+  const rssWhoami = await rss([cli, 'whoami'], keyEnv)
+  if (rssNode && rssToken && rssWhoami) {
+    console.log(
+      `${'max RSS: node -e 0 / token / whoami'.padEnd(44)} ${(rssNode / 1024).toFixed(0)} / ${(rssToken / 1024).toFixed(0)} / ${(rssWhoami / 1024).toFixed(0)} MB`,
+    )
+  }
+
   console.log('\nratios')
   console.log(`  --help / node -e 0             ${(help / node).toFixed(2)}`)
   console.log(`  token(file) / node -e 0        ${(tokFile / node).toFixed(2)}`)
   console.log(`  token(keychain) / token(file)  ${(tokKey / tokFile).toFixed(2)}`)
   console.log(`  whoami / token(keychain)       ${(who / tokKey).toFixed(2)}`)
+  if (rssNode && rssToken) console.log(`  max RSS token / node -e 0      ${(rssToken / rssNode).toFixed(2)}`)
 } finally {
   await s.close()
 }
