@@ -2,10 +2,18 @@
  * The whole tool, end to end: the built CLI as a real process, the stand-in over real
  * TLS, and an HTTP client as the browser.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runCli, standInEnv, tempHome } from '../support/cli.js'
+import { HTTP_BROWSER, readBrowserDump, runCli, standInEnv, tempHome } from '../support/cli.js'
 import { standInForFile } from '../support/stand-in.js'
 
 const s = await standInForFile()
@@ -208,5 +216,26 @@ describe('settings', () => {
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/config\.json:3:1: malformed JSON/)
     expect(readFileSync(join(home, 'config.json'), 'utf8')).toContain('"tenant"')
+  })
+
+  it('without --browser the system browser is used (xdg-open via `open`), without the secret in its env', async () => {
+    const home = tempHome()
+    const bin = join(home, 'bin')
+    mkdirSync(bin)
+    symlinkSync(HTTP_BROWSER, join(bin, 'xdg-open')) // the "system browser" records what it got
+    const dump = join(home, 'xdg-open.jsonl')
+    const env = standInEnv(s, home, {
+      ENTRA_BROWSER: undefined,
+      BROWSER: undefined,
+      PATH: `${bin}:${process.env.PATH}`,
+      HTTP_BROWSER_DUMP: dump,
+      CLIENT_SECRET: s.clientSecret,
+    })
+    const r = await runCli(['login'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    const [run] = (await readBrowserDump(dump, 1)) as Array<{ argv: string[]; env: Record<string, string> }>
+    expect(run?.argv).toHaveLength(1)
+    expect(run?.argv[0]).toMatch(/\/oauth2\/v2\.0\/authorize\?/)
+    expect(JSON.stringify(run?.env)).not.toContain(s.clientSecret)
   })
 })
