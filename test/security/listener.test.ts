@@ -6,7 +6,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
-import { type IncomingHttpHeaders, request } from 'node:http'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,6 +24,7 @@ import {
   startCli,
   tempHome,
 } from '../support/cli.js'
+import { httpGet, type Reply } from '../support/http.js'
 import { standInForFile } from '../support/stand-in.js'
 
 const s = await standInForFile()
@@ -32,43 +32,6 @@ const s = await standInForFile()
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------
-
-interface Reply {
-  status: number
-  headers: IncomingHttpHeaders
-  body: string
-}
-
-/** One request to the listener on 127.0.0.1, on its own connection, with the Host header we choose. */
-function httpGet(
-  port: number,
-  path: string,
-  opts: { method?: string; host?: string; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: opts.method ?? 'GET',
-        headers: { host: opts.host ?? `localhost:${port}`, ...opts.headers },
-        agent: false,
-      },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8').on('data', (d: string) => {
-          body += d
-        })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-        res.on('error', reject)
-      },
-    )
-    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to ${opts.method ?? 'GET'} ${path}`)))
-    req.on('error', reject)
-    req.end()
-  })
-}
 
 /** A `login` run driven by the test. */
 interface Login {

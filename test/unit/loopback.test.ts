@@ -1,38 +1,8 @@
-import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { type Loopback, startLoopback } from '../../src/auth/loopback.js'
 import { CliError } from '../../src/errors.js'
-
-interface Reply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
-function get(port: number, path: string, opts: { method?: string; host?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: opts.method ?? 'GET',
-        headers: { host: opts.host ?? `localhost:${port}` },
-        agent: false,
-      },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8').on('data', (d: string) => {
-          body += d
-        })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-      },
-    )
-    req.on('error', reject)
-    req.end()
-  })
-}
+import { httpGet } from '../support/http.js'
 
 const STATE = 'expected-state-value-0123456789abcdef'
 
@@ -49,7 +19,7 @@ describe('loopback listener', () => {
   it('binds 127.0.0.1 and advertises http://localhost:<port>/callback', async () => {
     await withLoopback(async (lb) => {
       expect(lb.redirectUri).toBe(`http://localhost:${lb.port}/callback`)
-      const r = await get(lb.port, '/favicon.ico')
+      const r = await httpGet(lb.port, '/favicon.ico')
       expect(r.status).toBe(404)
     })
   })
@@ -60,27 +30,29 @@ describe('loopback listener', () => {
       void lb.callback.then(() => {
         settled = true
       })
-      expect((await get(lb.port, '/favicon.ico')).status).toBe(404)
-      expect((await get(lb.port, '/')).status).toBe(404)
-      const post = await get(lb.port, `/callback?code=x&state=${STATE}`, { method: 'POST' })
+      expect((await httpGet(lb.port, '/favicon.ico')).status).toBe(404)
+      expect((await httpGet(lb.port, '/')).status).toBe(404)
+      const post = await httpGet(lb.port, `/callback?code=x&state=${STATE}`, { method: 'POST' })
       expect(post.status).toBe(405)
       expect(post.headers.allow).toBe('GET')
-      expect((await get(lb.port, `/callback?code=x&state=${'a'.repeat(9000)}`)).status).toBe(414)
-      expect((await get(lb.port, `/callback?code=x&state=${STATE}`, { host: 'evil.example' })).status).toBe(
-        400,
-      )
-      expect((await get(lb.port, '/callback?code=x&state=WRONG')).status).toBe(400)
-      expect((await get(lb.port, '/callback?error=access_denied&state=WRONG')).status).toBe(400)
-      expect((await get(lb.port, '/callback?code=x')).status).toBe(400)
-      expect((await get(lb.port, `/callback?code=x&state=${STATE}&state=${STATE}`)).status).toBe(400)
-      expect((await get(lb.port, `/callback?state=${STATE}`)).status).toBe(400)
+      expect((await httpGet(lb.port, `/callback?code=x&state=${'a'.repeat(9000)}`)).status).toBe(414)
+      expect(
+        (await httpGet(lb.port, `/callback?code=x&state=${STATE}`, { host: 'evil.example' })).status,
+      ).toBe(400)
+      expect((await httpGet(lb.port, '/callback?code=x&state=WRONG')).status).toBe(400)
+      expect((await httpGet(lb.port, '/callback?error=access_denied&state=WRONG')).status).toBe(400)
+      expect((await httpGet(lb.port, '/callback?code=x')).status).toBe(400)
+      expect((await httpGet(lb.port, `/callback?code=x&state=${STATE}&state=${STATE}`)).status).toBe(400)
+      expect((await httpGet(lb.port, `/callback?state=${STATE}`)).status).toBe(400)
       await new Promise((r) => setTimeout(r, 20))
       expect(settled).toBe(false)
 
-      const pending = get(lb.port, `/callback?code=the-code&state=${STATE}`, { host: `127.0.0.1:${lb.port}` })
+      const pending = httpGet(lb.port, `/callback?code=the-code&state=${STATE}`, {
+        host: `127.0.0.1:${lb.port}`,
+      })
       await expect(lb.callback).resolves.toEqual({ kind: 'code', code: 'the-code' })
       // A replay while the first is still being handled gets the static "already done" page.
-      const replay = await get(lb.port, `/callback?code=the-code&state=${STATE}`)
+      const replay = await httpGet(lb.port, `/callback?code=the-code&state=${STATE}`)
       expect(replay.status).toBe(200)
       expect(replay.body).toContain('Already done')
       await lb.finish(200, '<p>ok</p>')
@@ -97,9 +69,10 @@ describe('loopback listener', () => {
 
   it('reports an error callback with a valid state', async () => {
     await withLoopback(async (lb) => {
-      void get(lb.port, `/callback?error=access_denied&error_description=no%20thanks&state=${STATE}`).catch(
-        () => {},
-      )
+      void httpGet(
+        lb.port,
+        `/callback?error=access_denied&error_description=no%20thanks&state=${STATE}`,
+      ).catch(() => {})
       await expect(lb.callback).resolves.toEqual({
         kind: 'error',
         error: 'access_denied',
