@@ -21,7 +21,6 @@ const onSignal = (name: 'SIGINT' | 'SIGTERM') => {
 }
 process.on('SIGINT', () => onSignal('SIGINT'))
 process.on('SIGTERM', () => onSignal('SIGTERM'))
-process.on('SIGPIPE', () => {})
 
 const rt: Runtime = {
   io: systemIO(env),
