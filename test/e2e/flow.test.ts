@@ -96,6 +96,23 @@ describe('sign-in lifecycle', () => {
     expect(s.count('token', 'refresh_token')).toBe(before + 1)
   })
 
+  it('token --scope gets a token for another resource from the same sign-in', async () => {
+    const env = standInEnv(s, tempHome())
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    const r = await runCli(['token', '--scope', 'https://management.azure.com/.default'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    const payload = JSON.parse(Buffer.from(r.stdout.split('.')[1] ?? '', 'base64url').toString('utf8'))
+    expect(payload.aud).toBe('https://management.azure.com')
+    expect(s.count('token', 'refresh_token')).toBe(1)
+    // The Graph token is still served from the cache.
+    const graph = await runCli(['token'], { env })
+    const graphPayload = JSON.parse(
+      Buffer.from(graph.stdout.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    )
+    expect(graphPayload.aud).toBe('https://graph.microsoft.com')
+    expect(s.count('token', 'refresh_token')).toBe(1)
+  })
+
   it('token and status exit 3 with a hint when nobody is signed in', async () => {
     const env = standInEnv(s, tempHome())
     for (const cmd of [['token'], ['status'], ['whoami']]) {
