@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type AuthorityMetadata, fetchAuthorityMetadata } from './auth/metadata.js'
-import type { AuthClient } from './auth/msal.js'
+import type { AuthClient, TokenResult } from './auth/msal.js'
 import type { Settings } from './config.js'
 import { HttpClient } from './http.js'
 import { sanitize } from './io.js'
@@ -39,6 +39,12 @@ export interface Session {
   secretAccount: string
   /** Runs `fn` holding this cache's cross-process lock. */
   withCacheLock<T>(fn: () => Promise<T>): Promise<T>
+  /**
+   * A token from the cache, refreshed when due, under the cache lock and after re-reading
+   * the cache: concurrent runs refresh once, and a rotated refresh token is written before
+   * the caller prints anything.
+   */
+  silentToken(client: AuthClient, p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult>
   /** Builds the MSAL client (imports msal-node on first use). */
   authClient(secret: () => Promise<string | undefined>, metadata: AuthorityMetadata): Promise<AuthClient>
 }
@@ -84,6 +90,10 @@ export function createSession(rt: Runtime, settings: Settings): Session {
         )
       : new FileStore(join(settings.home, `cache-${cacheId}.json`))
   const lockPath = join(settings.home, `cache-${cacheId}.lock`)
+  const withCacheLock = async <T>(fn: () => Promise<T>): Promise<T> => {
+    await ensurePrivateDir(settings.home)
+    return withLock(lockPath, fn, { signal: rt.signal, debug })
+  }
   const metadataPath = join(settings.home, `authority-${cacheId}.json`)
 
   const saveMetadata = (m: AuthorityMetadata) =>
@@ -119,10 +129,12 @@ export function createSession(rt: Runtime, settings: Settings): Session {
     saveMetadata,
     keychain: getKeychain,
     secretAccount: `client-secret:${settings.clientId}`,
-    async withCacheLock(fn) {
-      await ensurePrivateDir(settings.home)
-      return withLock(lockPath, fn, { signal: rt.signal, debug })
-    },
+    withCacheLock,
+    silentToken: (client, p) =>
+      withCacheLock(async () => {
+        client.reload()
+        return client.silent(p)
+      }),
     async authClient(secret, meta) {
       const { AuthClient } = await import('./auth/msal.js')
       return new AuthClient({

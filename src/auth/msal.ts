@@ -298,7 +298,7 @@ export class AuthClient {
       if (idp) return idpFailure(idp.error, idp.status, phase)
       return notSignedIn('sign-in required', err)
     }
-    if (err instanceof ServerError || (idp && err instanceof AuthError && err.name === 'ServerError')) {
+    if (err instanceof ServerError) {
       if (idp) return idpFailure(idp.error, idp.status, phase)
       const e = parseIdpError({
         error: (err as ServerError).errorCode,

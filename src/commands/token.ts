@@ -19,11 +19,8 @@ export const DEFAULT_SCOPES = ['User.Read']
 /** Runs `token`; returns the exit code. */
 export async function runToken(rt: Runtime, session: Session, opts: TokenOptions): Promise<number> {
   const client = await session.authClient(opts.secret, await session.metadata())
-  // Under the cache lock, re-read the cache first: a concurrent run may just have refreshed,
-  // and a refresh (with its rotated refresh token) is written before anything is printed.
-  const token = await session.withCacheLock(async () => {
-    client.reload()
-    return client.silent({ scopes: opts.scopes.length > 0 ? opts.scopes : DEFAULT_SCOPES })
+  const token = await session.silentToken(client, {
+    scopes: opts.scopes.length > 0 ? opts.scopes : DEFAULT_SCOPES,
   })
   await writeOut(rt.io.stdout, `${token.accessToken}\n`)
   return 0

@@ -18,10 +18,7 @@ export interface WhoamiOptions {
 export async function runWhoami(rt: Runtime, session: Session, opts: WhoamiOptions): Promise<number> {
   const client = await session.authClient(opts.secret, await session.metadata())
   const silent = (forceRefresh: boolean) =>
-    session.withCacheLock(async () => {
-      client.reload()
-      return client.silent({ scopes: DEFAULT_SCOPES, forceRefresh })
-    })
+    session.silentToken(client, { scopes: DEFAULT_SCOPES, forceRefresh })
   let token = await silent(false)
   let me: Awaited<ReturnType<typeof getMe>>
   try {
