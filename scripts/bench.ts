@@ -3,7 +3,9 @@
  * keychain read + decrypt, printing medians and ratios. Run inside the test environment
  * (a private Secret Service): `npm run bench`.
  */
+
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -74,12 +76,13 @@ try {
 
   // In-process: one keychain read plus AES-GCM decrypt of a realistic (12 KB) cache.
   const home = mkdtempSync(join(tmpdir(), 'entra-bench-kc-'))
-  const store = new EncryptedFileStore(
-    join(home, 'c.bin'),
-    'cache-bench',
-    () => openKeychain(process.env),
-    process.env,
-  )
+  const store = new EncryptedFileStore({
+    path: join(home, 'c.bin'),
+    account: 'cache-bench',
+    keychain: () => openKeychain(process.env),
+    env: process.env,
+    randomBytes,
+  })
   await store.write(JSON.stringify({ blob: 'x'.repeat(12 * 1024) }))
   const reads: number[] = []
   for (let i = 0; i < 50; i++) {

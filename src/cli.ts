@@ -1,76 +1,28 @@
 /**
- * The program: global options, one subcommand per file in `commands/`, and the single
- * place where errors become exit codes and one-line messages.
+ * The program: the global options, one subcommand per file in `commands/` (each owns its
+ * flags, help and run function), and the single place where an error becomes printed
+ * lines and an exit code (through the table in `errors.ts`).
  */
 import { Command, CommanderError, Option } from 'commander'
-import { BASE_SCOPES, runLogin } from './commands/login.js'
-import { runLogout } from './commands/logout.js'
-import { runSecretDelete, runSecretSet } from './commands/secret.js'
-import { runStatus } from './commands/status.js'
-import { runToken } from './commands/token.js'
-import { runWhoami } from './commands/whoami.js'
-import { type GlobalFlags, missingSecret, resolveScopes, resolveSettings } from './config.js'
+import { newCmdLogin } from './commands/login.js'
+import { newCmdLogout } from './commands/logout.js'
+import { newCmdSecret } from './commands/secret.js'
+import { newCmdStatus } from './commands/status.js'
+import { newCmdToken } from './commands/token.js'
+import { newCmdWhoami } from './commands/whoami.js'
+import type { GlobalFlags } from './config.js'
 import { CliError, ExitCode, usageError } from './errors.js'
-import { readAll, sanitize } from './io.js'
-import { Redactor } from './redact.js'
+import { createFactory, type Factory } from './factory.js'
+import { sanitize, writeOut } from './io.js'
+import type { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
-import { createSession, type Session } from './session.js'
 
 /** The version printed by `--version`. */
 export const VERSION = '0.1.0'
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value]
-}
-
-/**
- * Finds the client secret when a command needs it: --client-secret-stdin, then the env
- * file, then ENTRA_CLIENT_SECRET, then the keychain (`entra-login secret set`).
- */
-async function resolveSecret(rt: Runtime, flags: GlobalFlags, session: Session): Promise<string | undefined> {
-  const { settings } = session
-  if (flags.clientSecretStdin) {
-    if (rt.io.stdinIsTTY) {
-      throw usageError(
-        '--client-secret-stdin expects the secret on standard input',
-        'pipe it in: `printf %s "$SECRET" | entra-login …`',
-      )
-    }
-    const value = (await readAll(rt.io.stdin)).replace(/\r?\n$/, '')
-    if (value === '') throw usageError('--client-secret-stdin read an empty secret')
-    return value
-  }
-  if (settings.secret) return settings.secret.value
-  try {
-    return (await (await session.keychain()).get(session.secretAccount)) ?? undefined
-  } catch (err) {
-    // With --storage file the keychain is optional; with the keychain backend it is not.
-    if (settings.storage === 'keychain') throw err
-    session.debug?.(`secret: keychain not usable (${(err as Error).message})`)
-    return undefined
-  }
-}
-
-/** Names where the client secret would come from, without reading it from stdin. */
-async function secretSource(flags: GlobalFlags, session: Session): Promise<string> {
-  if (flags.clientSecretStdin) return '--client-secret-stdin'
-  if (session.settings.secret) return session.settings.secret.source
-  try {
-    return (await (await session.keychain()).get(session.secretAccount)) === null ? 'none' : 'keychain'
-  } catch {
-    return 'none (keychain unavailable)'
-  }
-}
-
-/** Builds the commander program; `act` runs a command body with its settings and session. */
-function buildProgram(
-  rt: Runtime,
-  act: (
-    flags: GlobalFlags,
-    body: (session: Session, secret: () => Promise<string | undefined>) => Promise<number>,
-  ) => Promise<void>,
-): Command {
-  const program = new Command('entra-login')
+/** The root command with the global options. */
+function rootCommand(): Command {
+  return new Command('entra-login')
     .description('Sign in to Microsoft Entra ID from a terminal and hand identity and tokens to scripts.')
     .version(VERSION, '-V, --version')
     .addOption(
@@ -108,7 +60,12 @@ function buildProgram(
       ),
     )
     .addOption(new Option('--storage <kind>', 'where tokens are kept: keychain or file [env: ENTRA_STORAGE]'))
-    .addOption(new Option('--debug', 'verbose, redacted diagnostics on stderr'))
+    .addOption(new Option('--debug', 'verbose, redacted diagnostics on stderr (and error codes)'))
+}
+
+/** Gives every command in the tree the same error and output handling as the root. */
+function inherit(cmd: Command, root: Command, rt: Runtime): void {
+  cmd
     .showHelpAfterError('(run `entra-login --help` for usage)')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -116,110 +73,51 @@ function buildProgram(
       writeOut: (s) => rt.io.stdout.write(s),
       writeErr: (s) => rt.io.stderr.write(s),
     })
+  for (const sub of cmd.commands) inherit(sub, root, rt)
+}
 
-  program
-    .command('login')
-    .description('sign in with the browser and print your Microsoft Graph profile')
-    .option('--json', 'print the profile JSON on stdout even on a terminal')
-    .option('--scope <scope>', 'extra Graph scope to request (repeatable)', collect)
-    .addHelpText(
-      'after',
-      '\nExamples:\n  entra-login login --tenant contoso.onmicrosoft.com --client-id <guid>\n  entra-login login --no-browser',
-    )
-    .action(async (cmdOpts: { json?: boolean; scope?: string[] }, cmd: Command) => {
-      await act(cmd.optsWithGlobals(), async (session, secret) => {
-        // Checked together with the base scopes (User.Read is Graph), before any request.
-        resolveScopes([...BASE_SCOPES, ...(cmdOpts.scope ?? [])])
-        const scopes = resolveScopes(cmdOpts.scope)
-        const s = await secret()
-        if (s === undefined) throw missingSecret()
-        return runLogin(rt, session, { json: cmdOpts.json === true, scopes, secret: s })
-      })
-    })
-
-  program
-    .command('whoami')
-    .description('print your Microsoft Graph profile (JSON) using the cached tokens')
-    .addHelpText('after', '\nExample:\n  entra-login whoami | jq -r .mail')
-    .action(async (_o: unknown, cmd: Command) => {
-      await act(cmd.optsWithGlobals(), async (session, secret) => runWhoami(rt, session, { secret }))
-    })
-
-  program
-    .command('token')
-    .description('print an access token (and nothing else) for scripts')
-    .option('--scope <scope>', 'scope to get a token for, repeatable (default: User.Read)', collect)
-    .addHelpText(
-      'after',
-      '\nExample:\n  curl -H "Authorization: Bearer $(entra-login token)" https://graph.microsoft.com/v1.0/me',
-    )
-    .action(async (cmdOpts: { scope?: string[] }, cmd: Command) => {
-      await act(cmd.optsWithGlobals(), async (session, secret) => {
-        const scopes = resolveScopes(cmdOpts.scope)
-        return runToken(rt, session, { scopes, secret })
-      })
-    })
-
-  program
-    .command('status')
-    .description('show who is signed in, the tenant, token expiry and storage')
-    .option('--json', 'print the status as JSON on stdout')
-    .action(async (cmdOpts: { json?: boolean }, cmd: Command) => {
-      const flags: GlobalFlags = cmd.optsWithGlobals()
-      await act(flags, async (session) =>
-        runStatus(rt, session, {
-          json: cmdOpts.json === true,
-          secretSource: () => secretSource(flags, session),
-        }),
-      )
-    })
-
-  program
-    .command('logout')
-    .description('forget the cached tokens (and with --all, the stored client secret)')
-    .option('--all', 'also remove the client secret stored with `secret set`')
-    .action(async (cmdOpts: { all?: boolean }, cmd: Command) => {
-      await act(cmd.optsWithGlobals(), async (session) =>
-        runLogout(rt, session, { all: cmdOpts.all === true }),
-      )
-    })
-
-  const secret = program.command('secret').description("keep the app's client secret in the OS keychain")
-  secret
-    .command('set')
-    .description('store the client secret (read from stdin, or a hidden prompt on a terminal)')
-    .addHelpText('after', '\nExample:\n  printf %s "$SECRET" | entra-login secret set')
-    .action(async (_o: unknown, cmd: Command) => {
-      await act(cmd.optsWithGlobals(), async (session) => runSecretSet(rt, session))
-    })
-  secret
-    .command('delete')
-    .description('remove the stored client secret')
-    .action(async (_o: unknown, cmd: Command) => {
-      await act(cmd.optsWithGlobals(), async (session) => runSecretDelete(rt, session))
-    })
-
+/** Builds the program: root options plus every command, wired to the factory. */
+export function buildProgram(f: Factory): Command {
+  const program = rootCommand()
+  for (const cmd of [
+    newCmdLogin(f),
+    newCmdWhoami(f),
+    newCmdToken(f),
+    newCmdStatus(f),
+    newCmdLogout(f),
+    newCmdSecret(f),
+  ]) {
+    program.addCommand(cmd)
+  }
+  inherit(program, program, f.rt)
   return program
 }
 
-/** Prints an error as `error: …` and `hint: …` lines (stack only with --debug); returns its exit code. */
+/** An error as printed: a CliError, or anything else wrapped as INTERNAL (exit 1). */
+function asCliError(err: unknown): CliError {
+  if (err instanceof CliError) return err
+  return new CliError(
+    'INTERNAL',
+    `unexpected error: ${sanitize(String((err as Error)?.message ?? err), 300)}`,
+    {
+      hint: 'this is a bug; please report it with the output of --debug',
+      cause: err,
+    },
+  )
+}
+
+/**
+ * Prints an error as `error: …` and `hint: …` lines on stderr (with `--debug`, its stable
+ * code and the stack), and returns its exit code. The one place an exit code is decided.
+ */
 export function reportError(rt: Runtime, err: unknown, debug: boolean, redactor: Redactor): number {
   const c = rt.io.color
-  const e =
-    err instanceof CliError
-      ? err
-      : new CliError(
-          'INTERNAL',
-          `unexpected error: ${sanitize(String((err as Error)?.message ?? err), 300)}`,
-          {
-            hint: 'this is a bug; please report it with the output of --debug',
-            cause: err,
-          },
-        )
+  const e = asCliError(err)
   rt.io.stderr.write(`${c.red('error:')} ${redactor.redact(e.message)}\n`)
   if (e.hint) rt.io.stderr.write(`${c.dim('hint:')} ${e.hint}\n`)
   for (const d of e.details) rt.io.stderr.write(`${c.dim(d)}\n`)
   if (debug) {
+    rt.io.stderr.write(`${c.dim(`debug: error code ${e.code}, exit ${e.exitCode}`)}\n`)
     let cause: unknown = e
     while (cause instanceof Error) {
       rt.io.stderr.write(`${c.dim(redactor.redact(cause.stack ?? String(cause)))}\n`)
@@ -229,38 +127,51 @@ export function reportError(rt: Runtime, err: unknown, debug: boolean, redactor:
   return e.exitCode
 }
 
+/** The `--json` form of an error, for commands that print JSON: `{"error": {code, message, hint, exitCode}}`. */
+export function errorJson(err: unknown, redactor: Redactor): string {
+  const e = asCliError(err)
+  const error = {
+    code: e.code,
+    message: redactor.redact(e.message),
+    hint: e.hint ?? null,
+    exitCode: e.exitCode,
+  }
+  return `${JSON.stringify({ error }, null, 2)}\n`
+}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function run(argv: string[], rt: Runtime): Promise<number> {
+export async function run(argv: string[], system: Runtime): Promise<number> {
+  // stdout is watched so that a failed `--json` command prints its error as JSON only
+  // when it printed no result.
+  let stdoutWritten = false
+  const stdout = system.io.stdout
+  const rt: Runtime = {
+    ...system,
+    io: {
+      ...system.io,
+      stdout: {
+        write: (chunk, cb) => {
+          stdoutWritten = true
+          return stdout.write(chunk, cb)
+        },
+      },
+    },
+  }
+  const f = createFactory(rt)
   for (const a of argv) {
     if (a.startsWith('--client-secret') && !a.startsWith('--client-secret-stdin')) {
-      return reportError(
-        rt,
-        usageError(
-          'the client secret is never accepted as a flag value (it would show in `ps` and shell history)',
-          'set ENTRA_CLIENT_SECRET, or pipe it to --client-secret-stdin',
-        ),
-        false,
-        new Redactor(),
+      const err = usageError(
+        'the client secret is never accepted as a flag value (it would show in `ps` and shell history)',
+        'set ENTRA_CLIENT_SECRET, or pipe it to --client-secret-stdin',
       )
+      return reportError(rt, err, false, f.redactor)
     }
   }
-  let exitCode: number = ExitCode.OK
-  let debug = argv.includes('--debug')
-  let redactor = new Redactor()
-  const program = buildProgram(rt, async (flags, body) => {
-    debug = flags.debug === true
-    const warn = (line: string) => rt.io.stderr.write(`${rt.io.color.yellow(line)}\n`)
-    const settings = resolveSettings(flags, rt.env, { warn, defaultStorage: 'keychain' })
-    const session = createSession(rt, settings)
-    redactor = session.redactor
-    let secretValue: Promise<string | undefined> | undefined
-    exitCode = await body(session, () => {
-      secretValue ??= resolveSecret(rt, flags, session).then((v) => {
-        redactor.add(v)
-        return v
-      })
-      return secretValue
-    })
+  const program = buildProgram(f)
+  let action: Command | undefined
+  program.hook('preAction', (_root, actionCommand) => {
+    action = actionCommand
+    f.flags = actionCommand.optsWithGlobals<GlobalFlags>()
   })
   if (argv.length === 0) {
     program.outputHelp({ error: true })
@@ -268,7 +179,7 @@ export async function run(argv: string[], rt: Runtime): Promise<number> {
   }
   try {
     await program.parseAsync(argv, { from: 'user' })
-    return exitCode
+    return ExitCode.OK
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.OK
@@ -276,7 +187,8 @@ export async function run(argv: string[], rt: Runtime): Promise<number> {
       if (err.code === 'commander.help') return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE
       return ExitCode.USAGE
     }
-    const code = reportError(rt, err, debug, redactor)
-    return code
+    // With --json, a failure that printed no result prints the error as JSON too.
+    if (action?.opts().json === true && !stdoutWritten) await writeOut(stdout, errorJson(err, f.redactor))
+    return reportError(rt, err, f.flags.debug === true || argv.includes('--debug'), f.redactor)
   }
 }

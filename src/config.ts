@@ -2,15 +2,16 @@
  * Settings: flag > --env-file > environment > config file > default.
  *
  * `--env-file` is named on the command line, so it ranks just below the flags: a file the
- * user points at explicitly beats whatever happens to be exported in the shell. The
- * client secret is never a flag value; it comes from `--client-secret-stdin`, the env
- * file, `ENTRA_CLIENT_SECRET`, or (later) the keychain.
+ * user points at explicitly beats whatever happens to be exported in the shell. Every
+ * setting is validated here, before any request. The client secret is never a flag
+ * value; this module only notes one given by the env file or `ENTRA_CLIENT_SECRET`
+ * (`secret.ts` adds `--client-secret-stdin` and the keychain).
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import envPaths from 'env-paths'
-import { type CliError, usageError } from './errors.js'
+import { usageError } from './errors.js'
 import {
   validateClientId,
   validateHttpsUrl,
@@ -52,6 +53,8 @@ export interface Settings {
   browser: string | undefined
   noBrowser: boolean
   timeoutSeconds: number
+  /** Per-attempt HTTP timeout (ENTRA_HTTP_TIMEOUT, 1–3600 s; default 30 s), in milliseconds. */
+  httpTimeoutMs: number
   storage: StorageKind
   home: string
   configFile: string
@@ -175,12 +178,6 @@ export function readEnvFile(path: string): Record<string, string> {
   return out
 }
 
-/** Which commands need which settings. */
-export interface Needs {
-  /** The client secret is required (login, and commands that may refresh). */
-  secret: boolean
-}
-
 /**
  * Resolves and validates every setting. Throws a usage error (exit 2) on anything
  * missing or malformed, before any network request is made.
@@ -188,7 +185,7 @@ export interface Needs {
 export function resolveSettings(
   flags: GlobalFlags,
   env: Env,
-  options: { warn: (line: string) => void; defaultStorage?: StorageKind },
+  options: { warn: (line: string) => void },
 ): Settings {
   const { home, configFile } = homeDir(env)
   const file = readConfigFile(configFile, options.warn)
@@ -226,10 +223,16 @@ export function resolveSettings(
         'e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com',
       )
     }
-    const segTenant = validateTenant(
-      decodeURIComponent(segments[0]),
-      `the tenant segment of ${authorityIn.source}`,
-    )
+    let segment: string
+    try {
+      segment = decodeURIComponent(segments[0])
+    } catch {
+      throw usageError(
+        `${authorityIn.source} has broken percent-encoding in its tenant segment`,
+        'e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com',
+      )
+    }
+    const segTenant = validateTenant(segment, `the tenant segment of ${authorityIn.source}`)
     if (tenantIn) {
       const t = validateTenant(tenantIn.value, tenantIn.source)
       if (t !== segTenant) {
@@ -272,8 +275,14 @@ export function resolveSettings(
   const timeoutIn = pick(flags.timeout, '--timeout', 'ENTRA_TIMEOUT', 'timeout')
   const timeoutSeconds = timeoutIn ? validateSeconds(timeoutIn.value, timeoutIn.source) : 300
 
+  const httpTimeoutIn = env.ENTRA_HTTP_TIMEOUT
+  const httpTimeoutMs =
+    httpTimeoutIn === undefined || httpTimeoutIn === ''
+      ? 30_000
+      : validateSeconds(httpTimeoutIn, 'ENTRA_HTTP_TIMEOUT', 3600) * 1000
+
   const storageIn = pick(flags.storage, '--storage', 'ENTRA_STORAGE', 'storage')
-  let storage: StorageKind = options.defaultStorage ?? 'file'
+  let storage: StorageKind = 'keychain'
   if (storageIn) {
     const v = storageIn.value.trim().toLowerCase()
     if (v !== 'keychain' && v !== 'file') {
@@ -313,6 +322,7 @@ export function resolveSettings(
     browser,
     noBrowser,
     timeoutSeconds,
+    httpTimeoutMs,
     storage,
     home,
     configFile,
@@ -324,12 +334,4 @@ export function resolveSettings(
 /** Validates `--scope` values for a command. */
 export function resolveScopes(scopes: readonly string[] | undefined): string[] {
   return validateScopes(scopes ?? [], '--scope')
-}
-
-/** The error for a command that needs the client secret and has none. */
-export function missingSecret(): CliError {
-  return usageError(
-    'no client secret given',
-    'set ENTRA_CLIENT_SECRET, pipe it to --client-secret-stdin, or name a file with --env-file',
-  )
 }

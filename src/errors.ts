@@ -2,8 +2,9 @@
  * Typed errors and the one table that maps them to exit codes.
  *
  * Every failure the user can meet is a {@link CliError}: a stable `code`, a one-line
- * message, an optional hint and the exit code the README documents. Anything else that
- * escapes a command is a bug and exits 1 ("unexpected error").
+ * message, an optional hint and extra lines. Its exit code comes from {@link EXIT_CODES}
+ * and nowhere else: code elsewhere branches on `error.code`, never on an exit-code
+ * number. Anything that is not a CliError is a bug and exits 1 ("unexpected error").
  */
 
 /** Exit codes, as documented in the README. */
@@ -16,54 +17,50 @@ export const ExitCode = {
   NETWORK: 5,
   STORAGE: 6,
   INTERRUPTED: 130,
+  TERMINATED: 143,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
-/** Stable error codes; scripts and tests may rely on them. */
-export type ErrorCode =
-  | 'USAGE'
-  | 'CONFIG'
-  | 'NOT_SIGNED_IN'
-  | 'SIGN_IN_FAILED'
-  | 'IDP_ERROR'
-  | 'STATE_MISMATCH'
-  | 'ID_TOKEN_INVALID'
-  | 'TIMEOUT'
-  | 'USER_CANCELLED'
-  | 'NETWORK'
-  | 'THROTTLED'
-  | 'PORT_IN_USE'
-  | 'STORAGE'
-  | 'GRAPH_ERROR'
-  | 'INTERRUPTED'
-  | 'INTERNAL'
-
-const defaultExit: Record<ErrorCode, ExitCodeValue> = {
+/** The one table: stable error code → exit code. Scripts and tests may rely on the codes. */
+export const EXIT_CODES = {
+  /** Bad flags, settings or input, found before any request. */
   USAGE: ExitCode.USAGE,
-  CONFIG: ExitCode.USAGE,
+  /** A command needs the client secret and none was given. */
+  SECRET_MISSING: ExitCode.USAGE,
+  /** Nobody is signed in, the cache is unusable, or the refresh token is dead. */
   NOT_SIGNED_IN: ExitCode.NOT_SIGNED_IN,
+  /** Graph still rejected the token after one refresh. */
+  GRAPH_UNAUTHORIZED: ExitCode.NOT_SIGNED_IN,
   SIGN_IN_FAILED: ExitCode.SIGN_IN_FAILED,
   IDP_ERROR: ExitCode.SIGN_IN_FAILED,
   STATE_MISMATCH: ExitCode.SIGN_IN_FAILED,
   ID_TOKEN_INVALID: ExitCode.SIGN_IN_FAILED,
   TIMEOUT: ExitCode.SIGN_IN_FAILED,
   USER_CANCELLED: ExitCode.SIGN_IN_FAILED,
+  /** Graph refused the request (missing permission or consent). */
+  GRAPH_FORBIDDEN: ExitCode.SIGN_IN_FAILED,
   NETWORK: ExitCode.NETWORK,
   THROTTLED: ExitCode.NETWORK,
   PORT_IN_USE: ExitCode.NETWORK,
-  STORAGE: ExitCode.STORAGE,
+  /** A 3xx from the identity provider or Graph: never followed. */
+  UNEXPECTED_REDIRECT: ExitCode.NETWORK,
   GRAPH_ERROR: ExitCode.NETWORK,
+  STORAGE: ExitCode.STORAGE,
+  /** SIGINT (Ctrl-C). */
   INTERRUPTED: ExitCode.INTERRUPTED,
+  /** SIGTERM. */
+  TERMINATED: ExitCode.TERMINATED,
   INTERNAL: ExitCode.UNEXPECTED,
-}
+} as const satisfies Record<string, ExitCodeValue>
+
+/** Stable error codes. */
+export type ErrorCode = keyof typeof EXIT_CODES
 
 /** Options for {@link CliError}. */
 export interface CliErrorOptions {
   /** One actionable line telling the user what to do next. */
-  hint?: string
-  /** Overrides the exit code implied by the error code. */
-  exitCode?: ExitCodeValue
+  hint?: string | undefined
   /** The underlying error; shown only with `--debug`. */
   cause?: unknown
   /** Extra lines (e.g. trace and correlation ids) printed after the hint. */
@@ -74,7 +71,6 @@ export interface CliErrorOptions {
 export class CliError extends Error {
   readonly code: ErrorCode
   readonly hint: string | undefined
-  readonly exitCode: ExitCodeValue
   readonly details: string[]
 
   constructor(code: ErrorCode, message: string, options: CliErrorOptions = {}) {
@@ -82,20 +78,43 @@ export class CliError extends Error {
     this.name = 'CliError'
     this.code = code
     this.hint = options.hint
-    this.exitCode = options.exitCode ?? defaultExit[code]
     this.details = options.details ?? []
+  }
+
+  /** The documented exit code, from {@link EXIT_CODES}. */
+  get exitCode(): ExitCodeValue {
+    return EXIT_CODES[this.code]
   }
 }
 
 /** Shorthand for a usage or configuration error (exit 2). */
 export function usageError(message: string, hint?: string): CliError {
-  return new CliError('USAGE', message, hint === undefined ? {} : { hint })
+  return new CliError('USAGE', message, { hint })
 }
 
 /** The hint every "sign in again" failure carries. */
 export const LOGIN_HINT = 'run `entra-login login` to sign in'
 
 /** Shorthand for "nobody is signed in / sign-in required" (exit 3). */
-export function notSignedIn(message = 'not signed in', cause?: unknown): CliError {
-  return new CliError('NOT_SIGNED_IN', message, { hint: LOGIN_HINT, cause })
+export function notSignedIn(message = 'not signed in', cause?: unknown, hint = LOGIN_HINT): CliError {
+  return new CliError('NOT_SIGNED_IN', message, { hint, cause })
+}
+
+/** The error for an aborted run: SIGTERM when the abort reason says so, else SIGINT. */
+export function interrupted(signal?: AbortSignal): CliError {
+  return signal?.reason === 'SIGTERM'
+    ? new CliError('TERMINATED', 'terminated')
+    : new CliError('INTERRUPTED', 'interrupted')
+}
+
+/** Throws {@link interrupted} when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw interrupted(signal)
+}
+
+/** The error for a command that needs the client secret and has none (exit 2). */
+export function missingSecret(): CliError {
+  return new CliError('SECRET_MISSING', 'no client secret given', {
+    hint: 'set ENTRA_CLIENT_SECRET, pipe it to --client-secret-stdin, name a file with --env-file, or store it with `entra-login secret set`',
+  })
 }

@@ -1,6 +1,7 @@
 /**
  * Microsoft Graph: `GET /v1.0/me` with the access token in the Authorization header
- * (never in a URL).
+ * (never in a URL). A 401 is GRAPH_UNAUTHORIZED (callers refresh once and retry), a 403
+ * GRAPH_FORBIDDEN, anything else GRAPH_ERROR.
  */
 import { CliError } from './errors.js'
 import type { HttpClient } from './http.js'
@@ -13,13 +14,6 @@ export interface GraphUser {
   mail?: string | null
   userPrincipalName?: string | null
   [key: string]: unknown
-}
-
-/** Thrown for a 401 so the caller can refresh once and retry. */
-export class GraphUnauthorized extends CliError {
-  constructor(message: string) {
-    super('GRAPH_ERROR', message, { exitCode: 3, hint: 'run `entra-login login` to sign in again' })
-  }
 }
 
 /** Calls `{graphUrl}/v1.0/me`. */
@@ -45,10 +39,13 @@ export async function getMe(http: HttpClient, graphUrl: string, accessToken: str
     return body as GraphUser
   const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error
   const text = sanitize(`${String(err?.code ?? 'error')}: ${String(err?.message ?? '')}`, 300)
-  if (res.status === 401) throw new GraphUnauthorized(`Microsoft Graph rejected the token: ${text}`)
+  if (res.status === 401) {
+    throw new CliError('GRAPH_UNAUTHORIZED', `Microsoft Graph rejected the token: ${text}`, {
+      hint: 'run `entra-login login` to sign in again',
+    })
+  }
   if (res.status === 403) {
-    throw new CliError('GRAPH_ERROR', `Microsoft Graph refused /me: ${text}`, {
-      exitCode: 4,
+    throw new CliError('GRAPH_FORBIDDEN', `Microsoft Graph refused /me: ${text}`, {
       hint: 'the app needs the delegated User.Read permission, with consent',
     })
   }

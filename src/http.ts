@@ -1,9 +1,13 @@
 /**
  * HTTP for everything the CLI sends (MSAL's token and discovery requests, and Graph):
- * bounded timeouts, retries for throttling and transient server errors, and debug
- * logging through the redactor. Built on Node's fetch.
+ * bounded timeouts, retries for throttling and transient server errors, no redirects
+ * (a 3xx is an error: following one would resend the client secret, the code and the
+ * PKCE verifier to wherever `Location` points), and debug logging through the redactor.
+ * Built on the runtime's fetch, sleep, clock and randomness.
  */
-import { CliError } from './errors.js'
+import { CliError, interrupted, throwIfAborted } from './errors.js'
+import { sanitize } from './io.js'
+import { type Runtime, random01 } from './runtime.js'
 
 /** A response with its body read as text. */
 export interface HttpResponse {
@@ -20,8 +24,8 @@ export interface HttpRequest {
   body?: string
 }
 
-/** Settings for {@link HttpClient}. */
-export interface HttpOptions {
+/** Settings for {@link HttpClient}; fetch, sleep, clock and randomness come from the runtime. */
+export interface HttpOptions extends Pick<Runtime, 'fetch' | 'sleep' | 'now' | 'randomBytes'> {
   /** Per-attempt timeout (connect + response), in milliseconds. */
   timeoutMs: number
   /** Longest `Retry-After` honoured, in seconds; longer waits fail at once. */
@@ -30,10 +34,8 @@ export interface HttpOptions {
   maxAttempts: number
   /** Debug logger (already redacting); undefined when not debugging. */
   debug: ((line: string) => void) | undefined
-  /** Sleep, injectable for tests. */
-  sleep?: (ms: number) => Promise<void>
-  /** Aborts waits and requests (SIGINT). */
-  signal?: AbortSignal
+  /** Aborts waits and requests (SIGINT/SIGTERM). */
+  signal: AbortSignal
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504])
@@ -47,7 +49,7 @@ function headersToRecord(h: Headers): Record<string, string> {
 }
 
 /** Seconds to wait from a Retry-After header (delta-seconds or HTTP date); undefined if absent or invalid. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined
   const v = value.trim()
   if (/^\d+$/.test(v)) return Number(v)
@@ -70,32 +72,34 @@ export class HttpClient {
     this.#o = options
   }
 
-  /** Sends a request, retrying 429/502/503/504 and never retrying other statuses. */
+  /**
+   * Sends a request, retrying 429/502/503/504 and never retrying other statuses. A 3xx is
+   * never followed: it fails with UNEXPECTED_REDIRECT.
+   */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const sleep = this.#o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+    const o = this.#o
     const host = new URL(req.url).host
     for (let attempt = 1; ; attempt++) {
-      const started = Date.now()
+      const started = o.now()
       let res: Response
-      const signals = [AbortSignal.timeout(this.#o.timeoutMs)]
-      if (this.#o.signal) signals.push(this.#o.signal)
+      const signals = [AbortSignal.timeout(o.timeoutMs), o.signal]
       let text: string
       try {
         const init: RequestInit = { method: req.method, signal: AbortSignal.any(signals), redirect: 'manual' }
         if (req.headers) init.headers = req.headers
         if (req.body !== undefined) init.body = req.body
-        res = await fetch(req.url, init)
+        res = await o.fetch(req.url, init)
         text = await res.text()
       } catch (err) {
-        if (this.#o.signal?.aborted) throw new CliError('INTERRUPTED', 'interrupted')
+        if (o.signal.aborted) throw interrupted(o.signal)
         const timedOut = (err as Error).name === 'TimeoutError'
-        this.#o.debug?.(
-          `http: ${req.method} ${req.url} failed after ${Date.now() - started} ms: ${describeNetworkError(err)}`,
+        o.debug?.(
+          `http: ${req.method} ${req.url} failed after ${o.now() - started} ms: ${describeNetworkError(err)}`,
         )
         throw new CliError(
           'NETWORK',
           timedOut
-            ? `${host} did not answer within ${Math.round(this.#o.timeoutMs / 1000)} s`
+            ? `${host} did not answer within ${Math.round(o.timeoutMs / 1000)} s`
             : `cannot reach ${host} (${describeNetworkError(err)})`,
           {
             hint: 'check your network connection, proxy and firewall, then try again',
@@ -104,16 +108,23 @@ export class HttpClient {
         )
       }
       const headers = headersToRecord(res.headers)
-      if (this.#o.debug) {
+      if (o.debug) {
         // Bodies carry codes, verifiers, the secret and tokens: the debug sink redacts them.
-        this.#o.debug(`http: ${req.method} ${req.url} -> ${res.status} in ${Date.now() - started} ms`)
-        if (req.body !== undefined) this.#o.debug(`http:   request body: ${req.body.slice(0, 4000)}`)
-        this.#o.debug(`http:   response body: ${text.slice(0, 4000)}`)
+        o.debug(`http: ${req.method} ${req.url} -> ${res.status} in ${o.now() - started} ms`)
+        if (req.body !== undefined) o.debug(`http:   request body: ${req.body.slice(0, 4000)}`)
+        o.debug(`http:   response body: ${text.slice(0, 4000)}`)
+      }
+      if (res.status >= 300 && res.status < 400) {
+        const location = headers.location === undefined ? '' : ` to ${sanitize(headers.location, 200)}`
+        o.debug?.(`http: not following HTTP ${res.status}${location}`)
+        throw new CliError('UNEXPECTED_REDIRECT', `unexpected redirect from ${host} (HTTP ${res.status})`, {
+          hint: 'entra-login never follows redirects; check --authority and --graph-url, and any proxy in the way',
+        })
       }
       if (!RETRY_STATUS.has(res.status)) return { status: res.status, headers, text }
 
-      const retryAfter = parseRetryAfter(headers['retry-after'])
-      if (retryAfter !== undefined && retryAfter > this.#o.maxRetryAfterSeconds) {
+      const retryAfter = parseRetryAfter(headers['retry-after'], o.now())
+      if (retryAfter !== undefined && retryAfter > o.maxRetryAfterSeconds) {
         throw new CliError(
           'THROTTLED',
           `${host} asked to wait ${retryAfter} s before trying again (HTTP ${res.status})`,
@@ -122,7 +133,7 @@ export class HttpClient {
           },
         )
       }
-      if (attempt >= this.#o.maxAttempts) {
+      if (attempt >= o.maxAttempts) {
         throw new CliError('THROTTLED', `${host} answered HTTP ${res.status} ${attempt} times`, {
           hint: 'the service is busy or unavailable; try again later',
         })
@@ -131,10 +142,10 @@ export class HttpClient {
       const waitMs =
         retryAfter !== undefined
           ? retryAfter * 1000
-          : Math.round(Math.random() * 500 * 2 ** (attempt - 1)) + 100
-      this.#o.debug?.(`http: HTTP ${res.status}, retrying in ${waitMs} ms (attempt ${attempt + 1})`)
-      await sleep(waitMs)
-      if (this.#o.signal?.aborted) throw new CliError('INTERRUPTED', 'interrupted')
+          : Math.round(random01(o) * 500 * 2 ** (attempt - 1)) + 100
+      o.debug?.(`http: HTTP ${res.status}, retrying in ${waitMs} ms (attempt ${attempt + 1})`)
+      await o.sleep(waitMs, o.signal)
+      throwIfAborted(o.signal)
     }
   }
 }

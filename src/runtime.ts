@@ -1,18 +1,64 @@
 /**
- * What a command run gets from the outside world: streams, environment, clock, signal,
- * and the browser launcher. `main.ts` builds the real one; tests build fakes.
+ * The injected world of one run: every I/O seam a command may touch (streams,
+ * environment, clock, abort signal, network, sleep, randomness, browser, keychain).
+ * {@link systemRuntime} builds the real one for `main.ts`; tests build their own
+ * (`test/support/test-runtime.ts`), so commands run in process without real sockets,
+ * timers or keychains where a test does not want them.
  */
-import type { IO } from './io.js'
+import { randomBytes } from 'node:crypto'
+import { launchBrowser } from './auth/browser.js'
+import { type IO, systemIO } from './io.js'
+import { type Keychain, openKeychain } from './storage/keychain.js'
+
+/** The environment as a plain record. */
+export type Env = Readonly<Record<string, string | undefined>>
 
 /** The injected world of one run. */
 export interface Runtime {
   io: IO
   /** The environment as it was at start (the secret included; children get a scrubbed copy). */
-  env: Readonly<Record<string, string | undefined>>
+  env: Env
   /** Milliseconds since the epoch. */
   now(): number
-  /** Aborted on SIGINT/SIGTERM. */
+  /** Aborted on SIGINT/SIGTERM; its `reason` is the signal name. */
   signal: AbortSignal
+  /** WHATWG fetch (every HTTP request goes through it). */
+  fetch: typeof globalThis.fetch
+  /** Resolves after `ms` milliseconds, or early once `signal` fires (callers then check it). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+  /** Cryptographically strong random bytes. */
+  randomBytes(size: number): Buffer
   /** Launches a browser at the URL (program undefined = system browser). */
   launchBrowser(program: string | undefined, url: string): Promise<void>
+  /** The OS keychain (loads the native library; throws a STORAGE error when unusable). */
+  openKeychain(): Promise<Keychain>
+}
+
+/** The real runtime of this process. */
+export function systemRuntime(env: Env, signal: AbortSignal): Runtime {
+  return {
+    io: systemIO(env),
+    env,
+    now: () => Date.now(),
+    signal,
+    fetch: (input, init) => globalThis.fetch(input, init),
+    sleep: (ms, abort) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer)
+          abort?.removeEventListener('abort', done)
+          resolve()
+        }
+        const timer = setTimeout(done, ms)
+        abort?.addEventListener('abort', done, { once: true })
+      }),
+    randomBytes: (size) => randomBytes(size),
+    launchBrowser: (program, url) => launchBrowser(program, url, env),
+    openKeychain: () => openKeychain(env),
+  }
+}
+
+/** A uniformly random number in [0, 1) from the runtime's random bytes (for jitter). */
+export function random01(rt: Pick<Runtime, 'randomBytes'>): number {
+  return rt.randomBytes(4).readUInt32BE(0) / 2 ** 32
 }

@@ -75,14 +75,14 @@ export function validatePort(value: string | number, source: string): number {
   return n
 }
 
-/** A positive number of seconds, at most a day. */
-export function validateSeconds(value: string | number, source: string): number {
+/** A number of seconds from 1 to `max` (default a day). */
+export function validateSeconds(value: string | number, source: string, max = 86400): number {
   const s = String(value).trim()
   const n = Number(s)
-  if (s === '' || !Number.isFinite(n) || n <= 0 || n > 86400) {
+  if (!/^\d+(\.\d+)?$/.test(s) || !Number.isFinite(n) || n < 1 || n > max) {
     throw usageError(
       `invalid timeout ${JSON.stringify(String(value))} (from ${source})`,
-      'give a number of seconds, e.g. 300',
+      `give a number of seconds from 1 to ${max}, e.g. 300`,
     )
   }
   return n

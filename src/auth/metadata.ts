@@ -1,9 +1,12 @@
 /**
  * The authority's OpenID configuration, fetched and checked without MSAL (so commands
- * that never talk to the IdP do not load it), plus the shared IdP error translation.
+ * that never talk to the IdP do not load it), its saved copy ({@link MetadataCache}),
+ * and the shared IdP error translation.
  */
+import { readFile, rm } from 'node:fs/promises'
 import { CliError } from '../errors.js'
 import type { HttpClient, HttpResponse } from '../http.js'
+import { writeFileAtomic } from '../storage/atomic.js'
 import { hintFor, type IdpError, idLines, parseIdpError, summary } from './hints.js'
 
 /** The endpoints we need from the authority's OpenID configuration. */
@@ -42,6 +45,23 @@ export async function fetchAuthorityMetadata(
   const res = await http.send({ method: 'GET', url })
   const body = parseJson(res, url)
   if (res.status !== 200) throw idpFailure(parseIdpError(body), res.status, 'discovery')
+  return checkMetadata(body, authority)
+}
+
+/**
+ * Checks an OpenID configuration (fetched or saved): the authorization and token
+ * endpoints must be https on the authority's host, and the issuer https.
+ */
+export function checkMetadata(body: unknown, authority: string): AuthorityMetadata {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new CliError(
+      'SIGN_IN_FAILED',
+      `the OpenID configuration of ${new URL(authority).host} is not an object`,
+      {
+        hint: 'check --authority',
+      },
+    )
+  }
   const b = body as Record<string, unknown>
   const host = new URL(authority).host
   const endpoint = (name: string, required: boolean): string | undefined => {
@@ -99,4 +119,60 @@ export function idpFailure(
     ...(hint === undefined ? {} : { hint }),
     details,
   })
+}
+
+/** The saved copy of the authority metadata, beside the cache it belongs to. */
+export class MetadataCache {
+  constructor(
+    readonly http: HttpClient,
+    readonly authority: string,
+    /** The file (from `CachePaths.metadata`). */
+    readonly path: string,
+    readonly debug: ((line: string) => void) | undefined,
+  ) {}
+
+  /** The saved copy when it is for this authority and passes {@link checkMetadata}; else undefined. */
+  async saved(): Promise<AuthorityMetadata | undefined> {
+    let text: string
+    try {
+      text = await readFile(this.path, 'utf8')
+    } catch {
+      return undefined
+    }
+    try {
+      const saved = JSON.parse(text) as { authority?: unknown; metadata?: unknown }
+      if (saved.authority !== this.authority) return undefined
+      return checkMetadata(saved.metadata, this.authority)
+    } catch (err) {
+      this.debug?.(`metadata: discarding the saved copy (${(err as Error).message})`)
+      return undefined
+    }
+  }
+
+  /**
+   * The metadata: the saved copy unless `refresh`, else fetched (and saved unless
+   * `save: false`; login saves only once the sign-in succeeded).
+   */
+  async load(opts: { refresh?: boolean; save?: boolean } = {}): Promise<AuthorityMetadata> {
+    if (!opts.refresh) {
+      const saved = await this.saved()
+      if (saved) return saved
+    }
+    const m = await fetchAuthorityMetadata(this.http, this.authority)
+    if (opts.save !== false) await this.save(m)
+    return m
+  }
+
+  /** Saves metadata for later runs. */
+  async save(m: AuthorityMetadata): Promise<void> {
+    await writeFileAtomic(
+      this.path,
+      `${JSON.stringify({ authority: this.authority, metadata: m }, null, 2)}\n`,
+    )
+  }
+
+  /** Removes the saved copy (logout). */
+  async remove(): Promise<void> {
+    await rm(this.path, { force: true })
+  }
 }

@@ -19,8 +19,7 @@ import {
   ServerError,
   type TokenCacheContext,
 } from '@azure/msal-node'
-import { missingSecret } from '../config.js'
-import { CliError, notSignedIn } from '../errors.js'
+import { CliError, missingSecret, notSignedIn } from '../errors.js'
 import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
 import { type IdpError, parseIdpError } from './hints.js'
@@ -72,6 +71,8 @@ export class AuthClient {
   readonly #store: CacheStore
   #persist = true
   #loaded = false
+  /** A serialized cache the caller already read (see {@link reload}). */
+  #pending: string | undefined
   /** The last IdP error body and the last transport failure, which MSAL would otherwise flatten. */
   #lastIdpError: { error: IdpError; status: number } | undefined
   #lastFailure: CliError | undefined
@@ -118,7 +119,8 @@ export class AuthClient {
     const cachePlugin: ICachePlugin = {
       beforeCacheAccess: async (ctx: TokenCacheContext) => {
         if (this.#loaded) return
-        const data = await this.#store.read()
+        const data = this.#pending ?? (await this.#store.read())
+        this.#pending = undefined
         this.#loaded = true
         if (data === undefined) return
         try {
@@ -164,9 +166,13 @@ export class AuthClient {
     return new CryptoProvider().generatePkceCodes()
   }
 
-  /** Forces the next cache access to re-read storage (after taking the lock). */
-  reload(): void {
+  /**
+   * Forces the next cache access to re-read the cache (after taking the lock): `data` when
+   * the caller has just read it from the store, else from the store.
+   */
+  reload(data?: string): void {
     this.#loaded = false
+    this.#pending = data
   }
 
   /** Builds the authorize URL (query response mode, PKCE S256, state, nonce). */
@@ -243,15 +249,6 @@ export class AuthClient {
     await this.#store.write(cache.serialize())
   }
 
-  /** The cached accounts. */
-  async accounts(): Promise<Account[]> {
-    try {
-      return (await this.#app.getTokenCache().getAllAccounts()).map(toAccount)
-    } catch (err) {
-      throw this.#translate(err, 'silent')
-    }
-  }
-
   /** A token from the cache, refreshed silently when needed. Never interactive. */
   async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
     const cache = this.#app.getTokenCache()
@@ -272,7 +269,7 @@ export class AuthClient {
       return toToken(r.accessToken, r.expiresOn, r.account ?? account, r.scopes)
     } catch (err) {
       const e = this.#translate(err, 'silent')
-      if (e.exitCode === 3) {
+      if (e.code === 'NOT_SIGNED_IN') {
         // The refresh token is dead: drop the account so the next command says "not signed in" at once.
         this.#persist = true
         await cache.removeAccount(account).catch(() => {})

@@ -2,32 +2,69 @@
  * `entra-login login`: the authorization code flow as a confidential client
  * (client secret + PKCE S256 + state + nonce) through a one-shot loopback listener.
  */
-import { randomBytes } from 'node:crypto'
+import { Command } from 'commander'
 import { hintFor, idLines } from '../auth/hints.js'
 import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
+import type { MetadataCache } from '../auth/metadata.js'
 import { failurePage, successPage } from '../auth/pages.js'
-import { CliError } from '../errors.js'
+import type { TokenService } from '../auth/token-service.js'
+import { resolveScopes, type Settings } from '../config.js'
+import { CliError, interrupted, missingSecret } from '../errors.js'
+import type { Debug, Factory } from '../factory.js'
 import { getMe } from '../graph.js'
+import type { HttpClient } from '../http.js'
 import { sanitize, say, writeOut } from '../io.js'
+import type { Redactor } from '../redact.js'
 import type { Runtime } from '../runtime.js'
-import type { Session } from '../session.js'
+import { collect } from './flags.js'
 
-/** Parsed options of `login`. */
+/** What `login` runs with. */
 export interface LoginOptions {
+  /** Streams, signal, clock, randomness and the browser launcher. */
+  rt: Runtime
+  settings: () => Settings
+  metadata: () => MetadataCache
+  tokens: () => TokenService
+  http: () => HttpClient
+  /** The client secret (login always needs it). */
+  secret: () => Promise<string | undefined>
+  redactor: Redactor
+  debug: Debug
   json: boolean
   /** Extra scopes (already validated) added to `openid profile offline_access User.Read`. */
   scopes: string[]
-  /** The client secret (login always needs it). */
-  secret: string
 }
 
 /** The scopes every sign-in asks for. */
 export const BASE_SCOPES = ['openid', 'profile', 'offline_access', 'User.Read']
 
-/** 256 random bits, base64url: used for state and nonce. */
-function randomToken(): string {
-  return randomBytes(32).toString('base64url')
+/** The `login` command. */
+export function newCmdLogin(f: Factory, runF: (o: LoginOptions) => Promise<void> = loginRun): Command {
+  return new Command('login')
+    .description('sign in with the browser and print your Microsoft Graph profile')
+    .option('--json', 'print the profile JSON on stdout even on a terminal')
+    .option('--scope <scope>', 'extra Graph scope to request (repeatable)', collect)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  entra-login login --tenant contoso.onmicrosoft.com --client-id <guid>\n  entra-login login --no-browser',
+    )
+    .action(async (o: { json?: boolean; scope?: string[] }) => {
+      // Checked together with the base scopes (User.Read is Graph), before any request.
+      resolveScopes([...BASE_SCOPES, ...(o.scope ?? [])])
+      await runF({
+        rt: f.rt,
+        settings: f.settings,
+        metadata: f.metadata,
+        tokens: f.tokens,
+        http: f.http,
+        secret: () => f.secret().get(),
+        redactor: f.redactor,
+        debug: f.debug(),
+        json: o.json === true,
+        scopes: resolveScopes(o.scope),
+      })
+    })
 }
 
 /** Waits for the promise, the timeout or the abort signal, whichever comes first. */
@@ -49,7 +86,7 @@ async function waitFor<T>(p: Promise<T>, timeoutSeconds: number, signal: AbortSi
         )
       }),
       new Promise<never>((_, reject) => {
-        onAbort = () => reject(new CliError('INTERRUPTED', 'interrupted'))
+        onAbort = () => reject(interrupted(signal))
         if (signal.aborted) onAbort()
         else signal.addEventListener('abort', onAbort, { once: true })
       }),
@@ -85,11 +122,16 @@ function redirectError(code: string, description: string): { page: string; error
   return { page, error }
 }
 
-/** Runs the sign-in; returns the exit code. */
-export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions): Promise<number> {
-  const { settings, store } = session
+/** Runs the sign-in. */
+export async function loginRun(opts: LoginOptions): Promise<void> {
+  const { rt } = opts
   const { io } = rt
   const c = io.color
+  const settings = opts.settings()
+  const secret = await opts.secret()
+  if (secret === undefined) throw missingSecret()
+  const tokens = opts.tokens()
+  const store = tokens.store
 
   // Storage first: an unusable keychain fails here (exit 6), before a browser opens.
   await store.probe()
@@ -100,15 +142,16 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
     io,
     `Signing in at ${c.bold(settings.authorityHost)} (tenant ${settings.tenant}, app ${settings.clientId})`,
   )
-  const metadata = await session.metadata({ refresh: true, save: false })
-  const client = await session.authClient(async () => opts.secret, metadata)
+  const metadata = await opts.metadata().load({ refresh: true, save: false })
+  const client = await tokens.client(metadata)
 
   const pkce = await client.newPkce()
-  const state = randomToken()
-  const nonce = randomToken()
+  // 256 random bits each, base64url.
+  const state = rt.randomBytes(32).toString('base64url')
+  const nonce = rt.randomBytes(32).toString('base64url')
   const scopes = [...new Set([...BASE_SCOPES, ...opts.scopes])]
 
-  const loopback = await startLoopback({ port: settings.port, expectedState: state, log: session.debug })
+  const loopback = await startLoopback({ port: settings.port, expectedState: state, log: opts.debug })
   try {
     const url = await client.authCodeUrl({
       redirectUri: loopback.redirectUri,
@@ -139,8 +182,8 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
       throw error
     }
 
-    session.redactor.add(result.code)
-    session.redactor.add(pkce.verifier)
+    opts.redactor.add(result.code)
+    opts.redactor.add(pkce.verifier)
     let token: Awaited<ReturnType<typeof client.redeem>>['token']
     try {
       const redeemed = await client.redeem({
@@ -157,8 +200,7 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
         nonce,
         now: Math.floor(rt.now() / 1000),
       })
-      await session.withCacheLock(() => client.persistSignIn(redeemed.token.account.homeAccountId))
-      await session.saveMetadata(metadata)
+      await tokens.storeSignIn(client, redeemed.token.account.homeAccountId, metadata)
       token = redeemed.token
     } catch (err) {
       await loopback.finish(400, failurePage('Sign-in failed', 'The sign-in could not be completed.'))
@@ -166,7 +208,7 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
     }
     await loopback.finish(200, successPage())
 
-    const me = await getMe(session.http, settings.graphUrl, token.accessToken)
+    const me = await getMe(opts.http(), settings.graphUrl, token.accessToken)
     if (opts.json || !io.stdoutIsTTY) {
       await writeOut(io.stdout, `${JSON.stringify(me, null, 2)}\n`)
     }
@@ -176,7 +218,6 @@ export async function runLogin(rt: Runtime, session: Session, opts: LoginOptions
       io,
       `${c.green('✓')} Signed in as ${c.bold(who)} <${mail}> (tenant ${sanitize(token.account.tenantId, 64)})`,
     )
-    return 0
   } finally {
     await loopback.close()
   }

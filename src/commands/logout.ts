@@ -1,28 +1,46 @@
 /**
- * `entra-login logout`: forgets the cached tokens of this tenant and app. Local only:
- * the refresh token is not revoked at Entra. Exit 0 also when nothing was cached.
+ * `entra-login logout`: forgets the cached tokens of this tenant and app (and the saved
+ * authority metadata). Local only: the refresh token is not revoked at Entra. Exit 0
+ * also when nothing was cached.
  */
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
-import { say } from '../io.js'
-import type { Runtime } from '../runtime.js'
-import type { Session } from '../session.js'
+import { Command } from 'commander'
+import type { TokenService } from '../auth/token-service.js'
+import type { Factory } from '../factory.js'
+import { type IO, say } from '../io.js'
+import type { Keychain } from '../storage/keychain.js'
 
-/** Parsed options of `logout`. */
+/** What `logout` runs with. */
 export interface LogoutOptions {
+  io: IO
+  tokens: () => TokenService
   /** Also remove the client secret stored with `secret set`. */
   all: boolean
+  keychain: () => Promise<Keychain>
+  secretAccount: () => string
 }
 
-/** Runs `logout`; returns the exit code. */
-export async function runLogout(rt: Runtime, session: Session, opts: LogoutOptions): Promise<number> {
-  const removed = await session.withCacheLock(() => session.store.remove())
-  await rm(join(session.settings.home, `authority-${session.cacheId}.json`), { force: true })
-  say(rt.io, removed ? 'Signed out: the cached tokens were removed.' : 'Nothing to remove: not signed in.')
-  if (opts.all) {
-    const kc = await session.keychain()
-    const gone = await kc.delete(session.secretAccount)
-    say(rt.io, gone ? 'The stored client secret was removed.' : 'No client secret was stored.')
+/** The `logout` command. */
+export function newCmdLogout(f: Factory, runF: (o: LogoutOptions) => Promise<void> = logoutRun): Command {
+  return new Command('logout')
+    .description('forget the cached tokens (and with --all, the stored client secret)')
+    .option('--all', 'also remove the client secret stored with `secret set`')
+    .action(async (o: { all?: boolean }) => {
+      await runF({
+        io: f.io,
+        tokens: f.tokens,
+        all: o.all === true,
+        keychain: f.keychain,
+        secretAccount: () => f.paths().secretAccount,
+      })
+    })
+}
+
+/** Signs out locally. */
+export async function logoutRun(o: LogoutOptions): Promise<void> {
+  const removed = await o.tokens().remove()
+  say(o.io, removed ? 'Signed out: the cached tokens were removed.' : 'Nothing to remove: not signed in.')
+  if (o.all) {
+    const gone = await (await o.keychain()).delete(o.secretAccount())
+    say(o.io, gone ? 'The stored client secret was removed.' : 'No client secret was stored.')
   }
-  return 0
 }

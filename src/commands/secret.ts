@@ -3,59 +3,62 @@
  * neither the environment nor a file needs to hold it. `set` reads the secret from
  * stdin, or from a hidden prompt on a terminal; it never takes it as an argument.
  */
+import { Command } from 'commander'
 import { usageError } from '../errors.js'
+import type { Factory } from '../factory.js'
 import { type IO, readAll, say } from '../io.js'
-import type { Runtime } from '../runtime.js'
-import type { Session } from '../session.js'
+import { promptSecret } from '../prompt.js'
+import type { Keychain } from '../storage/keychain.js'
 
-/** Reads a line from a terminal without echoing it. */
-export function promptHidden(
-  io: IO,
-  question: string,
-  input: NodeJS.ReadStream = process.stdin,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // Echo off before the question appears, so nothing typed or pasted early is shown.
-    input.setRawMode(true)
-    input.setEncoding('utf8')
-    io.stderr.write(question)
-    let value = ''
-    const finish = (err?: Error) => {
-      input.setRawMode(false)
-      input.off('data', onData)
-      input.pause()
-      io.stderr.write('\n')
-      if (err) reject(err)
-      else resolve(value)
-    }
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') return finish()
-        if (ch === '\u0003' || ch === '\u0004') return finish(usageError('cancelled'))
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1)
-        else if (ch >= ' ') value += ch
-      }
-    }
-    input.on('data', onData)
-    input.resume()
-  })
+/** What `secret set` and `secret delete` run with. */
+export interface SecretOptions {
+  io: IO
+  keychain: () => Promise<Keychain>
+  clientId: () => string
+  account: () => string
 }
 
-/** Runs `secret set`. */
-export async function runSecretSet(rt: Runtime, session: Session): Promise<number> {
-  const kc = await session.keychain()
-  const raw = rt.io.stdinIsTTY
-    ? await promptHidden(rt.io, `Client secret for app ${session.settings.clientId} (input hidden): `)
-    : (await readAll(rt.io.stdin)).replace(/\r?\n$/, '')
+function secretOptions(f: Factory): SecretOptions {
+  return {
+    io: f.io,
+    keychain: f.keychain,
+    clientId: () => f.settings().clientId,
+    account: () => f.paths().secretAccount,
+  }
+}
+
+/** The `secret` command group with `set` and `delete`. */
+export function newCmdSecret(
+  f: Factory,
+  runSet: (o: SecretOptions) => Promise<void> = secretSetRun,
+  runDelete: (o: SecretOptions) => Promise<void> = secretDeleteRun,
+): Command {
+  const secret = new Command('secret').description("keep the app's client secret in the OS keychain")
+  secret
+    .command('set')
+    .description('store the client secret (read from stdin, or a hidden prompt on a terminal)')
+    .addHelpText('after', '\nExample:\n  printf %s "$SECRET" | entra-login secret set')
+    .action(async () => runSet(secretOptions(f)))
+  secret
+    .command('delete')
+    .description('remove the stored client secret')
+    .action(async () => runDelete(secretOptions(f)))
+  return secret
+}
+
+/** Stores the secret. */
+export async function secretSetRun(o: SecretOptions): Promise<void> {
+  const kc = await o.keychain()
+  const raw = o.io.stdinIsTTY
+    ? await promptSecret(o.io, `Client secret for app ${o.clientId()} (input hidden): `)
+    : (await readAll(o.io.stdin)).replace(/\r?\n$/, '')
   if (raw.trim() === '') throw usageError('no secret given', "paste the client secret's Value, or pipe it in")
-  await kc.set(session.secretAccount, raw)
-  say(rt.io, `Stored the client secret for app ${session.settings.clientId} in the keychain.`)
-  return 0
+  await kc.set(o.account(), raw)
+  say(o.io, `Stored the client secret for app ${o.clientId()} in the keychain.`)
 }
 
-/** Runs `secret delete`. */
-export async function runSecretDelete(rt: Runtime, session: Session): Promise<number> {
-  const gone = await (await session.keychain()).delete(session.secretAccount)
-  say(rt.io, gone ? 'Removed the stored client secret.' : 'No client secret was stored.')
-  return 0
+/** Removes the secret. */
+export async function secretDeleteRun(o: SecretOptions): Promise<void> {
+  const gone = await (await o.keychain()).delete(o.account())
+  say(o.io, gone ? 'Removed the stored client secret.' : 'No client secret was stored.')
 }

@@ -1,16 +1,23 @@
 /**
  * `entra-login status`: who is signed in, which tenant, when the access token expires
- * and where tokens are kept. Reads the cache directly: no network, no client secret,
- * and it never prints a token.
+ * and where tokens are kept. Asks the token service what the cache holds: no network,
+ * no MSAL, no client secret, and it never prints a token. Not signed in: exit 3 (with
+ * `--json`, the report is printed first).
  */
+import { Command } from 'commander'
+import type { TokenService } from '../auth/token-service.js'
 import { notSignedIn } from '../errors.js'
-import { sanitize, say, writeOut } from '../io.js'
-import type { Runtime } from '../runtime.js'
-import type { Session } from '../session.js'
+import type { Factory } from '../factory.js'
+import { type IO, sanitize, say, writeOut } from '../io.js'
 
-/** Parsed options of `status`. */
+/** What `status` runs with. */
 export interface StatusOptions {
+  io: IO
+  now: () => number
   json: boolean
+  authority: () => string
+  clientId: () => string
+  tokens: () => TokenService
   /** Where the client secret would come from (never the secret itself). */
   secretSource: () => Promise<string>
 }
@@ -27,96 +34,82 @@ export interface StatusReport {
   clientSecret: { source: string }
 }
 
-type Entry = Record<string, unknown>
-
-function entries(cache: Entry, section: string): Entry[] {
-  const s = cache[section]
-  return typeof s === 'object' && s !== null ? (Object.values(s) as Entry[]) : []
+/** The `status` command. */
+export function newCmdStatus(f: Factory, runF: (o: StatusOptions) => Promise<void> = statusRun): Command {
+  return new Command('status')
+    .description('show who is signed in, the tenant, token expiry and storage')
+    .option('--json', 'print the status as JSON on stdout')
+    .action(async (o: { json?: boolean }) => {
+      await runF({
+        io: f.io,
+        now: f.rt.now,
+        json: o.json === true,
+        authority: () => f.settings().authority,
+        clientId: () => f.settings().clientId,
+        tokens: f.tokens,
+        secretSource: () => f.secret().source(),
+      })
+    })
 }
 
-/** Builds the report from a serialized MSAL cache (undefined = nothing stored). */
-export function statusReport(
-  session: Session,
-  serialized: string | undefined,
-  nowMs: number,
-  secretSource: string,
-): StatusReport {
+/** Builds the report. */
+export async function statusReport(o: StatusOptions): Promise<StatusReport> {
+  const tokens = o.tokens()
+  const summary = await tokens.summary()
   const report: StatusReport = {
-    signedIn: false,
-    authority: session.settings.authority,
-    clientId: session.settings.clientId,
+    signedIn: summary.account !== undefined,
+    authority: o.authority(),
+    clientId: o.clientId(),
     storage: {
-      backend: session.store.kind,
-      location: session.store.location,
-      encrypted: session.store.kind === 'keychain',
+      backend: tokens.store.kind,
+      location: tokens.store.location,
+      encrypted: tokens.store.kind === 'keychain',
     },
-    clientSecret: { source: secretSource },
+    clientSecret: { source: await o.secretSource() },
   }
-  if (serialized === undefined) return report
-  let cache: Entry
-  try {
-    cache = JSON.parse(serialized) as Entry
-  } catch (err) {
-    throw notSignedIn('the token cache is unreadable; sign in again to replace it', err)
-  }
-  const account = entries(cache, 'Account')[0]
-  if (!account) return report
-  const home = String(account.home_account_id ?? '')
-  report.signedIn = true
+  if (!summary.account) return report
+  const { account, accessToken } = summary
   report.account = {
-    username: String(account.username ?? ''),
-    name: typeof account.name === 'string' ? account.name : undefined,
-    tenantId: String(account.realm ?? ''),
-    homeAccountId: home,
+    username: account.username,
+    name: account.name,
+    tenantId: account.tenantId,
+    homeAccountId: account.homeAccountId,
   }
-  const ats = entries(cache, 'AccessToken')
-    .filter((t) => t.home_account_id === home)
-    .sort((a, b) => Number(b.expires_on) - Number(a.expires_on))
-  const at = ats[0]
-  if (at) {
-    const exp = Number(at.expires_on) * 1000
+  if (accessToken) {
     report.accessToken = {
-      expiresOn: new Date(exp).toISOString(),
-      expired: exp <= nowMs,
-      scopes: String(at.target ?? '')
-        .split(' ')
-        .filter(Boolean),
+      expiresOn: new Date(accessToken.expiresOn).toISOString(),
+      expired: accessToken.expiresOn <= o.now(),
+      scopes: accessToken.scopes,
     }
   }
-  report.refreshToken = { present: entries(cache, 'RefreshToken').some((t) => t.home_account_id === home) }
+  report.refreshToken = { present: summary.refreshToken }
   return report
 }
 
-/** Runs `status`; returns the exit code (3 when nobody is signed in). */
-export async function runStatus(rt: Runtime, session: Session, opts: StatusOptions): Promise<number> {
-  const report = statusReport(session, await session.store.read(), rt.now(), await opts.secretSource())
-  if (opts.json) await writeOut(rt.io.stdout, `${JSON.stringify(report, null, 2)}\n`)
-  const c = rt.io.color
-  if (!report.signedIn || !report.account) {
-    if (!opts.json) say(rt.io, `Not signed in (${report.authority}, app ${report.clientId}).`)
-    say(rt.io, c.dim('hint: run `entra-login login` to sign in'))
-    return 3
-  }
-  if (!opts.json) {
-    const a = report.account
-    const lines = [
-      `${c.green('✓')} Signed in as ${c.bold(sanitize(a.name ?? a.username, 100))} <${sanitize(a.username, 200)}>`,
-      `  tenant:        ${sanitize(a.tenantId, 64)}`,
-      `  authority:     ${report.authority}`,
-      `  app:           ${report.clientId}`,
-    ]
-    if (report.accessToken) {
-      const mins = Math.round((Date.parse(report.accessToken.expiresOn) - rt.now()) / 60000)
-      lines.push(
-        `  access token:  ${report.accessToken.expired ? 'expired' : `valid for ${mins} min`} (${report.accessToken.expiresOn})`,
-      )
-    }
-    lines.push(`  refresh token: ${report.refreshToken?.present ? 'present' : 'none'}`)
+/** Prints the status; throws NOT_SIGNED_IN when nobody is signed in. */
+export async function statusRun(o: StatusOptions): Promise<void> {
+  const report = await statusReport(o)
+  if (o.json) await writeOut(o.io.stdout, `${JSON.stringify(report, null, 2)}\n`)
+  if (!report.account) throw notSignedIn(`not signed in (${report.authority}, app ${report.clientId})`)
+  if (o.json) return
+  const c = o.io.color
+  const a = report.account
+  const lines = [
+    `${c.green('✓')} Signed in as ${c.bold(sanitize(a.name ?? a.username, 100))} <${sanitize(a.username, 200)}>`,
+    `  tenant:        ${sanitize(a.tenantId, 64)}`,
+    `  authority:     ${report.authority}`,
+    `  app:           ${report.clientId}`,
+  ]
+  if (report.accessToken) {
+    const mins = Math.round((Date.parse(report.accessToken.expiresOn) - o.now()) / 60000)
     lines.push(
-      `  storage:       ${report.storage.backend}${report.storage.encrypted ? '' : ' (unencrypted)'}: ${report.storage.location}`,
+      `  access token:  ${report.accessToken.expired ? 'expired' : `valid for ${mins} min`} (${report.accessToken.expiresOn})`,
     )
-    lines.push(`  client secret: ${report.clientSecret.source}`)
-    for (const l of lines) say(rt.io, l)
   }
-  return 0
+  lines.push(`  refresh token: ${report.refreshToken?.present ? 'present' : 'none'}`)
+  lines.push(
+    `  storage:       ${report.storage.backend}${report.storage.encrypted ? '' : ' (unencrypted)'}: ${report.storage.location}`,
+  )
+  lines.push(`  client secret: ${report.clientSecret.source}`)
+  for (const l of lines) say(o.io, l)
 }

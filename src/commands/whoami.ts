@@ -2,33 +2,53 @@
  * `entra-login whoami`: the Graph /me JSON on stdout, from the cached tokens, refreshing
  * silently when needed. A Graph 401 triggers one forced refresh and one retry.
  */
-import { GraphUnauthorized, getMe } from '../graph.js'
-import { writeOut } from '../io.js'
-import type { Runtime } from '../runtime.js'
-import type { Session } from '../session.js'
+import { Command } from 'commander'
+import type { TokenService } from '../auth/token-service.js'
+import { CliError } from '../errors.js'
+import type { Factory } from '../factory.js'
+import { type GraphUser, getMe } from '../graph.js'
+import type { HttpClient } from '../http.js'
+import { type IO, writeOut } from '../io.js'
 import { DEFAULT_SCOPES } from './token.js'
 
-/** Parsed options of `whoami`. */
+/** What `whoami` runs with. */
 export interface WhoamiOptions {
-  /** Supplies the client secret if a refresh needs it. */
-  secret: () => Promise<string | undefined>
+  io: IO
+  tokens: () => TokenService
+  http: () => HttpClient
+  graphUrl: () => string
+  debug: ((line: string) => void) | undefined
 }
 
-/** Runs `whoami`; returns the exit code. */
-export async function runWhoami(rt: Runtime, session: Session, opts: WhoamiOptions): Promise<number> {
-  const client = await session.authClient(opts.secret, await session.metadata())
-  const silent = (forceRefresh: boolean) =>
-    session.silentToken(client, { scopes: DEFAULT_SCOPES, forceRefresh })
+/** The `whoami` command. */
+export function newCmdWhoami(f: Factory, runF: (o: WhoamiOptions) => Promise<void> = whoamiRun): Command {
+  return new Command('whoami')
+    .description('print your Microsoft Graph profile (JSON) using the cached tokens')
+    .addHelpText('after', '\nExample:\n  entra-login whoami | jq -r .mail')
+    .action(async () => {
+      await runF({
+        io: f.io,
+        tokens: f.tokens,
+        http: f.http,
+        graphUrl: () => f.settings().graphUrl,
+        debug: f.debug(),
+      })
+    })
+}
+
+/** Prints /me. */
+export async function whoamiRun(o: WhoamiOptions): Promise<void> {
+  const tokens = o.tokens()
+  const silent = (forceRefresh: boolean) => tokens.silent({ scopes: DEFAULT_SCOPES, forceRefresh })
   let token = await silent(false)
-  let me: Awaited<ReturnType<typeof getMe>>
+  let me: GraphUser
   try {
-    me = await getMe(session.http, session.settings.graphUrl, token.accessToken)
+    me = await getMe(o.http(), o.graphUrl(), token.accessToken)
   } catch (err) {
-    if (!(err instanceof GraphUnauthorized)) throw err
-    session.debug?.('graph: 401, refreshing the token once and retrying')
+    if (!(err instanceof CliError && err.code === 'GRAPH_UNAUTHORIZED')) throw err
+    o.debug?.('graph: 401, refreshing the token once and retrying')
     token = await silent(true)
-    me = await getMe(session.http, session.settings.graphUrl, token.accessToken)
+    me = await getMe(o.http(), o.graphUrl(), token.accessToken)
   }
-  await writeOut(rt.io.stdout, `${JSON.stringify(me, null, 2)}\n`)
-  return 0
+  await writeOut(o.io.stdout, `${JSON.stringify(me, null, 2)}\n`)
 }

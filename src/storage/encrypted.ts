@@ -4,7 +4,7 @@
  * entry at 2,560 bytes while a cache is 5–15 KB, so the same split works on every OS,
  * and a file can be locked and replaced atomically.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv } from 'node:crypto'
 import { readFile, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { notSignedIn } from '../errors.js'
@@ -16,9 +16,8 @@ const MAGIC = Buffer.from('ELC1')
 const IV_BYTES = 12
 const TAG_BYTES = 16
 
-/** Encrypts with AES-256-GCM; `aad` binds the file to its keychain entry. */
-export function seal(key: Buffer, plaintext: string, aad: string): Buffer {
-  const iv = randomBytes(IV_BYTES)
+/** Encrypts with AES-256-GCM under a fresh random IV; `aad` binds the file to its keychain entry. */
+export function seal(key: Buffer, plaintext: string, aad: string, iv: Buffer): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, iv)
   cipher.setAAD(Buffer.from(aad))
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
@@ -48,22 +47,35 @@ function unreadable(cause: unknown) {
   )
 }
 
+/** What {@link EncryptedFileStore} needs. */
+export interface EncryptedFileStoreOptions {
+  /** The encrypted cache file. */
+  path: string
+  /** The keychain account holding the key. */
+  account: string
+  /** The keychain (opened on first use). */
+  keychain: () => Promise<Keychain>
+  env: Readonly<Record<string, string | undefined>>
+  randomBytes: (size: number) => Buffer
+}
+
 /** Keychain-keyed encrypted cache file. */
 export class EncryptedFileStore implements CacheStore {
   readonly kind = 'keychain' as const
   readonly location: string
+  readonly path: string
+  readonly account: string
+  readonly #o: EncryptedFileStoreOptions
 
-  constructor(
-    readonly path: string,
-    readonly account: string,
-    readonly keychain: () => Promise<Keychain>,
-    readonly env: Readonly<Record<string, string | undefined>>,
-  ) {
-    this.location = `${path} (key: keychain service "${SERVICE}", account "${account}")`
+  constructor(o: EncryptedFileStoreOptions) {
+    this.#o = o
+    this.path = o.path
+    this.account = o.account
+    this.location = `${o.path} (key: keychain service "${SERVICE}", account "${o.account}")`
   }
 
   async probe(): Promise<void> {
-    await probeKeychain(await this.keychain(), this.env)
+    await probeKeychain(await this.#o.keychain(), this.#o.env, this.#o.randomBytes)
     await ensurePrivateDir(dirname(this.path))
   }
 
@@ -75,11 +87,11 @@ export class EncryptedFileStore implements CacheStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw storageError(`cannot read ${this.path}`, err)
     }
-    const kc = await this.keychain()
+    const kc = await this.#o.keychain()
     const key = await kc.get(this.account)
     if (key === null) {
       // A locked keyring also answers null: tell "locked" (exit 6) from "key gone" (exit 3).
-      await probeKeychain(kc, this.env)
+      await probeKeychain(kc, this.#o.env, this.#o.randomBytes)
       throw unreadable(undefined)
     }
     try {
@@ -90,15 +102,15 @@ export class EncryptedFileStore implements CacheStore {
   }
 
   async write(data: string): Promise<void> {
-    const kc = await this.keychain()
+    const kc = await this.#o.keychain()
     let encoded = await kc.get(this.account)
-    let key = encoded === null ? undefined : Buffer.from(encoded, 'base64')
+    let key: Buffer | undefined = encoded === null ? undefined : Buffer.from(encoded, 'base64')
     if (key?.length !== 32) {
-      key = randomBytes(32)
+      key = this.#o.randomBytes(32)
       encoded = key.toString('base64')
       await kc.set(this.account, encoded)
     }
-    await writeFileAtomic(this.path, seal(key, data, this.account))
+    await writeFileAtomic(this.path, seal(key, data, this.account, this.#o.randomBytes(IV_BYTES)))
   }
 
   async remove(): Promise<boolean> {
@@ -111,7 +123,7 @@ export class EncryptedFileStore implements CacheStore {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
         throw storageError(`cannot remove ${this.path}`, err)
     }
-    const kc = await this.keychain()
+    const kc = await this.#o.keychain()
     if (await kc.delete(this.account)) removed = true
     return removed
   }

@@ -91,9 +91,13 @@ export async function openKeychain(env: Env): Promise<Keychain> {
  * Proves the keychain works by writing, reading and deleting a probe item. A bare read
  * is not enough: a locked Secret Service answers `null` as if the item did not exist.
  */
-export async function probeKeychain(kc: Keychain, env: Env): Promise<void> {
-  const account = `probe-${process.pid}`
-  const value = `probe-${Date.now()}`
+export async function probeKeychain(
+  kc: Keychain,
+  env: Env,
+  randomBytes: (size: number) => Buffer,
+): Promise<void> {
+  const account = `probe-${randomBytes(6).toString('hex')}`
+  const value = `probe-${randomBytes(12).toString('hex')}`
   await kc.set(account, value)
   const back = await kc.get(account)
   await kc.delete(account)

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { link, open, readFile, rename, rm, stat } from 'node:fs/promises'
-import { CliError } from '../errors.js'
+import { CliError, throwIfAborted } from '../errors.js'
+import { type Runtime, random01 } from '../runtime.js'
 import { storageError } from './atomic.js'
 
 /** Start time of a process (Linux: clock ticks since boot from /proc), or undefined where unknown. */
@@ -38,11 +39,10 @@ export function ownerIsDead(content: string): boolean {
   return start !== undefined && start !== '' && now !== undefined && now !== start
 }
 
-/** Options for {@link withLock}. */
-export interface LockOptions {
-  /** Give up after this long (milliseconds). */
+/** Options for {@link withLock}: the clock, sleep and randomness come from the runtime. */
+export interface LockOptions extends Pick<Runtime, 'now' | 'sleep' | 'randomBytes' | 'signal'> {
+  /** Give up after this long (milliseconds); default 30 s. */
   timeoutMs?: number
-  signal?: AbortSignal
   debug?: ((line: string) => void) | undefined
 }
 
@@ -86,8 +86,8 @@ async function takeOver(path: string, stale: string, debug: LockOptions['debug']
 }
 
 /** Runs `fn` while holding the lock file at `path`. */
-export async function withLock<T>(path: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
+export async function withLock<T>(path: string, fn: () => Promise<T>, options: LockOptions): Promise<T> {
+  const deadline = options.now() + (options.timeoutMs ?? 30_000)
   let wait = 5
   let lastOwner = ''
   for (;;) {
@@ -102,7 +102,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, options: L
     if (content === '') {
       // An owner killed between create and write leaves an empty file: stale once it is old.
       const age = await stat(path).then(
-        (s) => Date.now() - s.mtimeMs,
+        (s) => options.now() - s.mtimeMs,
         () => 0,
       )
       if (age > 2000) {
@@ -110,8 +110,8 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, options: L
         continue
       }
     }
-    if (options.signal?.aborted) throw new CliError('INTERRUPTED', 'interrupted')
-    if (Date.now() > deadline) {
+    throwIfAborted(options.signal)
+    if (options.now() > deadline) {
       throw new CliError(
         'STORAGE',
         `the token cache is locked by another entra-login (pid ${lastOwner || 'unknown'})`,
@@ -120,7 +120,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, options: L
         },
       )
     }
-    await new Promise((r) => setTimeout(r, wait + Math.random() * wait))
+    await options.sleep(wait + random01(options) * wait, options.signal)
     wait = Math.min(wait * 2, 100)
   }
   try {

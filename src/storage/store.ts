@@ -1,13 +1,14 @@
 /**
- * The small storage interface the MSAL cache plugin writes through. Backends: a plain
- * file (this file's sibling `file.ts`) and, later, the OS keychain.
+ * The small storage interface the MSAL cache plugin and the token service read and
+ * write through. Backends: `file.ts` (plain JSON, `--storage file`) and `encrypted.ts`
+ * (the default: a key in the OS keychain, an AES-256-GCM file).
  */
 
 /** Where one serialized MSAL token cache lives. */
 export interface CacheStore {
   /** `file` or `keychain`, as shown by `status`. */
   readonly kind: 'file' | 'keychain'
-  /** Human-readable location (a path, or a keychain service/account). */
+  /** Human-readable location (a path, and for the keychain its service and account). */
   readonly location: string
   /** Checks the backend is usable before any browser opens; throws a storage error (exit 6) if not. */
   probe(): Promise<void>

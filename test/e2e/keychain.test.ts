@@ -3,7 +3,9 @@
  * session that scripts/with-test-env.sh starts for `npm test`), and the cache lock under
  * concurrent processes.
  */
+
 import { execFileSync, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -51,12 +53,13 @@ function cacheFile(home: string, ext: string): string {
 describe.skipIf(!haveSecretService)('keychain storage (real Secret Service)', () => {
   it('round-trips a 20 KB cache through the keychain-keyed encrypted file', async () => {
     const home = tempHome()
-    const store = new EncryptedFileStore(
-      join(home, 'cache-t.bin'),
-      'cache-test-20k',
-      () => openKeychain(process.env),
-      process.env,
-    )
+    const store = new EncryptedFileStore({
+      path: join(home, 'cache-t.bin'),
+      account: 'cache-test-20k',
+      keychain: () => openKeychain(process.env),
+      env: process.env,
+      randomBytes,
+    })
     await store.probe()
     const big = JSON.stringify({ blob: 'x'.repeat(20 * 1024), ünï: 'cödé ✓' })
     await store.write(big)

@@ -39,7 +39,8 @@ describe('settings precedence: flag > --env-file > environment > config file > d
     expect(s.graphUrl).toBe('https://graph.microsoft.com')
     expect(s.port).toBe(5001)
     expect(s.timeoutSeconds).toBe(300)
-    expect(s.storage).toBe('file')
+    expect(s.httpTimeoutMs).toBe(30_000)
+    expect(s.storage).toBe('keychain')
     expect(s.browser).toBeUndefined()
   })
 
@@ -136,6 +137,30 @@ describe('validation (exit 2, before any request)', () => {
     usage(() => resolveSettings({ storage: 'memory' }, env, quiet))
     usage(() => resolveSettings({ graphUrl: 'http://graph.microsoft.com' }, env, quiet))
     usage(() => resolveSettings({ graphUrl: 'https://graph.microsoft.com/v1.0' }, env, quiet))
+  })
+
+  it.each([['abc'], ['0'], ['0.0001'], ['1e9'], ['3601'], ['-5'], [' ']])(
+    'refuses ENTRA_HTTP_TIMEOUT=%j with exit 2 (1 to 3600 seconds)',
+    (value) => {
+      const e = usage(() =>
+        resolveSettings({}, { ...base, ENTRA_TENANT_ID: TID, ENTRA_HTTP_TIMEOUT: value }, quiet),
+      )
+      expect(e.message).toBe(`invalid timeout ${JSON.stringify(value)} (from ENTRA_HTTP_TIMEOUT)`)
+    },
+  )
+
+  it.each([
+    ['1', 1_000],
+    ['2.5', 2_500],
+    ['3600', 3_600_000],
+  ])('accepts ENTRA_HTTP_TIMEOUT=%j as %d ms', (value, ms) => {
+    const s = resolveSettings({}, { ...base, ENTRA_TENANT_ID: TID, ENTRA_HTTP_TIMEOUT: value }, quiet)
+    expect(s.httpTimeoutMs).toBe(ms)
+  })
+
+  it('refuses an authority whose tenant segment has broken percent-encoding (exit 2, not a crash)', () => {
+    const e = usage(() => resolveSettings({ authority: 'https://login.example.com/%E0%A4%A' }, base, quiet))
+    expect(e.message).toBe('--authority has broken percent-encoding in its tenant segment')
   })
 
   it('reports a malformed config file with file:line:col and warns about unknown keys', () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,11 +7,18 @@ import { CliError } from '../../src/errors.js'
 import { ownerIsDead, processStart, withLock } from '../../src/storage/lock.js'
 
 const dir = () => mkdtempSync(join(tmpdir(), 'entra-lock-'))
+/** The real clock, sleep and randomness. */
+const real = {
+  now: () => Date.now(),
+  sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  randomBytes,
+  signal: new AbortController().signal,
+}
 
 describe('cache lock', () => {
   it('records this process and removes the file afterwards', async () => {
     const path = join(dir(), 'c.lock')
-    const seen = await withLock(path, async () => readFileSync(path, 'utf8'))
+    const seen = await withLock(path, async () => readFileSync(path, 'utf8'), real)
     expect(seen.split('\n')[0]).toBe(String(process.pid))
     expect(existsSync(path)).toBe(false)
   })
@@ -21,12 +29,16 @@ describe('cache lock', () => {
     let maxInside = 0
     await Promise.all(
       Array.from({ length: 10 }, () =>
-        withLock(path, async () => {
-          inside++
-          maxInside = Math.max(maxInside, inside)
-          await new Promise((r) => setTimeout(r, 5))
-          inside--
-        }),
+        withLock(
+          path,
+          async () => {
+            inside++
+            maxInside = Math.max(maxInside, inside)
+            await new Promise((r) => setTimeout(r, 5))
+            inside--
+          },
+          real,
+        ),
       ),
     )
     expect(maxInside).toBe(1)
@@ -44,12 +56,12 @@ describe('cache lock', () => {
     const stale = join(d, 'stale.lock')
     writeFileSync(stale, '4194999\n1\n')
     const t = Date.now()
-    await withLock(stale, async () => {})
+    await withLock(stale, async () => {}, real)
     expect(Date.now() - t).toBeLessThan(1000)
 
     const live = join(d, 'live.lock')
     writeFileSync(live, `${process.ppid}\n${processStart(process.ppid) ?? ''}\n`)
-    const err = await withLock(live, async () => {}, { timeoutMs: 200 }).catch((e: unknown) => e)
+    const err = await withLock(live, async () => {}, { ...real, timeoutMs: 200 }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(CliError)
     expect((err as CliError).exitCode).toBe(6)
     expect((err as CliError).message).toContain(String(process.ppid))

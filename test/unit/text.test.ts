@@ -65,10 +65,12 @@ describe('Entra errors', () => {
 
 describe('Retry-After', () => {
   it('reads seconds and HTTP dates', () => {
-    expect(parseRetryAfter('7')).toBe(7)
-    expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThanOrEqual(4)
-    expect(parseRetryAfter('soon')).toBeUndefined()
-    expect(parseRetryAfter(undefined)).toBeUndefined()
+    const now = Date.parse('2026-12-04T10:00:00Z')
+    expect(parseRetryAfter('7', now)).toBe(7)
+    expect(parseRetryAfter('Fri, 04 Dec 2026 10:00:05 GMT', now)).toBe(5)
+    expect(parseRetryAfter('Fri, 04 Dec 2026 09:59:00 GMT', now)).toBe(0)
+    expect(parseRetryAfter('soon', now)).toBeUndefined()
+    expect(parseRetryAfter(undefined, now)).toBeUndefined()
   })
 })
 

@@ -1,0 +1,96 @@
+/**
+ * The token use cases over the cache, the lock, the saved authority metadata and MSAL:
+ * what the cache holds (no network, no MSAL), a silent token (locked: concurrent runs
+ * refresh once), storing a validated sign-in, and forgetting it. MSAL itself is loaded
+ * only when a token must actually be acquired.
+ */
+
+import { notSignedIn } from '../errors.js'
+import type { HttpClient } from '../http.js'
+import type { CacheStore } from '../storage/store.js'
+import { type CacheSummary, summarizeCache } from './cache-format.js'
+import type { AuthorityMetadata, MetadataCache } from './metadata.js'
+import type { AuthClient, TokenResult } from './msal.js'
+
+/** What {@link TokenService} needs. */
+export interface TokenServiceOptions {
+  clientId: string
+  authority: string
+  store: CacheStore
+  /** Runs `fn` holding this cache's cross-process lock. */
+  withLock: <T>(fn: () => Promise<T>) => Promise<T>
+  metadata: MetadataCache
+  http: HttpClient
+  debug: ((line: string) => void) | undefined
+  /** The client secret, looked up only when a token request is sent. */
+  secret: () => Promise<string | undefined>
+  /** Called with every secret value seen (codes, tokens), for the redactor. */
+  onSecret: (value: string) => void
+}
+
+/** Token use cases for one cache (authority + client id). */
+export class TokenService {
+  readonly #o: TokenServiceOptions
+  #client: Promise<AuthClient> | undefined
+
+  constructor(o: TokenServiceOptions) {
+    this.#o = o
+  }
+
+  /** Where tokens are kept. */
+  get store(): CacheStore {
+    return this.#o.store
+  }
+
+  /** What the cache holds: account, latest access token expiry and scopes, refresh token. */
+  async summary(): Promise<CacheSummary> {
+    return summarizeCache(await this.#o.store.read())
+  }
+
+  /**
+   * A token from the cache, refreshed when due, under the cache lock and after re-reading
+   * the cache: concurrent runs refresh once, and a rotated refresh token is written before
+   * the caller prints anything. No account in the cache: NOT_SIGNED_IN, with no request.
+   */
+  async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
+    return this.#o.withLock(async () => {
+      const data = await this.#o.store.read()
+      if (summarizeCache(data).account === undefined) throw notSignedIn()
+      const client = await this.client(await this.#o.metadata.load())
+      client.reload(data)
+      return client.silent(p)
+    })
+  }
+
+  /** The MSAL client (msal-node is imported on first use), built once per run. */
+  client(metadata: AuthorityMetadata): Promise<AuthClient> {
+    const o = this.#o
+    this.#client ??= import('./msal.js').then(
+      ({ AuthClient }) =>
+        new AuthClient({
+          clientId: o.clientId,
+          clientSecret: o.secret,
+          authority: o.authority,
+          metadata,
+          store: o.store,
+          http: o.http,
+          debug: o.debug,
+          onSecret: o.onSecret,
+        }),
+    )
+    return this.#client
+  }
+
+  /** After a validated sign-in: keeps only that account, writes the cache, saves the metadata. */
+  async storeSignIn(client: AuthClient, homeAccountId: string, metadata: AuthorityMetadata): Promise<void> {
+    await this.#o.withLock(() => client.persistSignIn(homeAccountId))
+    await this.#o.metadata.save(metadata)
+  }
+
+  /** Forgets the cached tokens (and their key) and the saved metadata; true when a cache was removed. */
+  async remove(): Promise<boolean> {
+    const removed = await this.#o.withLock(() => this.#o.store.remove())
+    await this.#o.metadata.remove()
+    return removed
+  }
+}

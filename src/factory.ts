@@ -1,0 +1,148 @@
+/**
+ * Lazy providers for what commands need, built from the runtime and the global flags
+ * (the GitHub CLI's `cmdutil.Factory`). Nothing is built until a command asks for it,
+ * and each piece is built once per run: `--help` resolves no settings, `status` never
+ * loads MSAL, a cached token never reads the client secret.
+ */
+import { MetadataCache } from './auth/metadata.js'
+import { TokenService } from './auth/token-service.js'
+import { type GlobalFlags, resolveSettings, type Settings } from './config.js'
+import { HttpClient } from './http.js'
+import { type IO, sanitize } from './io.js'
+import { Redactor } from './redact.js'
+import type { Runtime } from './runtime.js'
+import { ClientSecret } from './secret.js'
+import { ensurePrivateDir } from './storage/atomic.js'
+import { EncryptedFileStore } from './storage/encrypted.js'
+import { FileStore } from './storage/file.js'
+import type { Keychain } from './storage/keychain.js'
+import { withLock } from './storage/lock.js'
+import { type CachePaths, cachePaths } from './storage/paths.js'
+import type { CacheStore } from './storage/store.js'
+
+/** A redacting debug logger, or undefined without `--debug`. */
+export type Debug = ((line: string) => void) | undefined
+
+/** What commands are built from. */
+export interface Factory {
+  readonly rt: Runtime
+  readonly io: IO
+  /** Scrubs secrets from everything printed about errors and in debug output. */
+  readonly redactor: Redactor
+  /** The global flags; `cli.ts` sets them before any command action runs. */
+  flags: GlobalFlags
+  /** Resolved, validated settings (throws a usage error, exit 2). */
+  settings(): Settings
+  debug(): Debug
+  http(): HttpClient
+  paths(): CachePaths
+  store(): CacheStore
+  /** The OS keychain, opened once (throws exit 6 when unusable). */
+  keychain(): Promise<Keychain>
+  /** Runs `fn` holding this cache's cross-process lock. */
+  withCacheLock<T>(fn: () => Promise<T>): Promise<T>
+  metadata(): MetadataCache
+  secret(): ClientSecret
+  tokens(): TokenService
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined
+  return () => {
+    made ??= { value: make() }
+    return made.value
+  }
+}
+
+/** Builds the factory for one run. */
+export function createFactory(rt: Runtime): Factory {
+  const redactor = new Redactor()
+  const warn = (line: string) => rt.io.stderr.write(`${rt.io.color.yellow(sanitize(line))}\n`)
+  const f: Factory = {
+    rt,
+    io: rt.io,
+    redactor,
+    flags: {},
+    settings: once(() => {
+      const s = resolveSettings(f.flags, rt.env, { warn })
+      redactor.add(s.secret?.value)
+      return s
+    }),
+    debug: once((): Debug => {
+      if (f.flags.debug !== true) return undefined
+      return (line) =>
+        rt.io.stderr.write(`${rt.io.color.dim(`debug: ${sanitize(redactor.redact(line), 8000)}`)}\n`)
+    }),
+    http: once(
+      () =>
+        new HttpClient({
+          fetch: rt.fetch,
+          sleep: rt.sleep,
+          now: rt.now,
+          randomBytes: rt.randomBytes,
+          signal: rt.signal,
+          timeoutMs: f.settings().httpTimeoutMs,
+          maxRetryAfterSeconds: 60,
+          maxAttempts: 3,
+          debug: f.debug(),
+        }),
+    ),
+    paths: once(() => {
+      const s = f.settings()
+      return cachePaths(s.home, s.authority, s.clientId)
+    }),
+    keychain: once(() => rt.openKeychain()),
+    store: once((): CacheStore => {
+      const p = f.paths()
+      return f.settings().storage === 'keychain'
+        ? new EncryptedFileStore({
+            path: p.encryptedCache,
+            account: p.keyAccount,
+            keychain: f.keychain,
+            env: rt.env,
+            randomBytes: rt.randomBytes,
+          })
+        : new FileStore(p.plainCache)
+    }),
+    async withCacheLock(fn) {
+      const p = f.paths()
+      await ensurePrivateDir(p.home)
+      return withLock(p.lock, fn, {
+        now: rt.now,
+        sleep: rt.sleep,
+        randomBytes: rt.randomBytes,
+        signal: rt.signal,
+        debug: f.debug(),
+      })
+    },
+    metadata: once(() => new MetadataCache(f.http(), f.settings().authority, f.paths().metadata, f.debug())),
+    secret: once(() => {
+      const s = f.settings()
+      return new ClientSecret({
+        io: rt.io,
+        fromStdin: f.flags.clientSecretStdin === true,
+        given: s.secret,
+        keychain: f.keychain,
+        account: f.paths().secretAccount,
+        keychainRequired: s.storage === 'keychain',
+        debug: f.debug(),
+        onSecret: (v) => redactor.add(v),
+      })
+    }),
+    tokens: once(() => {
+      const s = f.settings()
+      return new TokenService({
+        clientId: s.clientId,
+        authority: s.authority,
+        store: f.store(),
+        withLock: (fn) => f.withCacheLock(fn),
+        metadata: f.metadata(),
+        http: f.http(),
+        debug: f.debug(),
+        secret: () => f.secret().get(),
+        onSecret: (v) => redactor.add(v),
+      })
+    }),
+  }
+  return f
+}

@@ -1,0 +1,41 @@
+/**
+ * Where one cache's files and keychain items live. The one owner of these names: every
+ * command that reads, writes or removes them asks here instead of building a path.
+ */
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+
+/** The files and keychain accounts of the cache for one authority + client id. */
+export interface CachePaths {
+  /** The folder for cache, lock and metadata files (0700). */
+  readonly home: string
+  /** Stable 16-hex-digit id of this authority + client id. */
+  readonly id: string
+  /** The plaintext cache (`--storage file`). */
+  readonly plainCache: string
+  /** The encrypted cache (keychain storage). */
+  readonly encryptedCache: string
+  /** The cross-process lock file. */
+  readonly lock: string
+  /** The saved authority metadata (OpenID configuration). */
+  readonly metadata: string
+  /** The keychain account holding the encrypted cache's key. */
+  readonly keyAccount: string
+  /** The keychain account holding this app's client secret. */
+  readonly secretAccount: string
+}
+
+/** The paths for `authority` + `clientId` below `home`. */
+export function cachePaths(home: string, authority: string, clientId: string): CachePaths {
+  const id = createHash('sha256').update(`${authority}\n${clientId}`).digest('hex').slice(0, 16)
+  return {
+    home,
+    id,
+    plainCache: join(home, `cache-${id}.json`),
+    encryptedCache: join(home, `cache-${id}.bin`),
+    lock: join(home, `cache-${id}.lock`),
+    metadata: join(home, `authority-${id}.json`),
+    keyAccount: `cache-${id}`,
+    secretAccount: `client-secret:${clientId}`,
+  }
+}
