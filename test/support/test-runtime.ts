@@ -95,11 +95,13 @@ export function scriptedFetch(answer: (url: string, init: RequestInit) => Respon
 export interface TestRuntimeOptions {
   env?: Record<string, string | undefined>
   io?: TestIO
-  /** Fixed clock (ms since the epoch); default 2026-12-04T10:00:00Z. */
+  /** A fixed clock (ms since the epoch); default the real clock (MSAL reads the real one too). */
   now?: number
   fetch?: typeof globalThis.fetch
   keychain?: Keychain
   signal?: AbortSignal
+  /** Called after each recorded browser launch (e.g. a fake IdP's sign-in). */
+  launchBrowser?: Runtime['launchBrowser']
 }
 
 /** A runtime for in-process tests, and what it recorded. */
@@ -121,7 +123,7 @@ export function testRuntime(o: TestRuntimeOptions = {}): TestRuntime {
   const rt: Runtime = {
     io: io.io,
     env: o.env ?? {},
-    now: () => o.now ?? Date.parse('2026-12-04T10:00:00Z'),
+    now: () => o.now ?? Date.now(),
     signal: o.signal ?? new AbortController().signal,
     fetch:
       o.fetch ??
@@ -134,6 +136,7 @@ export function testRuntime(o: TestRuntimeOptions = {}): TestRuntime {
     randomBytes: (size) => randomBytes(size),
     launchBrowser: async (program, url) => {
       launched.push([program, url])
+      await o.launchBrowser?.(program, url)
     },
     openKeychain: async () => keychain,
   }

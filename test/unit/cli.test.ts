@@ -1,0 +1,242 @@
+/**
+ * `cli.run` in process: outputs and exit codes through the test runtime (in-memory
+ * streams, a scripted fetch, a Map keychain) and the fake IdP. No child processes; the
+ * loopback listener is real.
+ */
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { run } from '../../src/cli.js'
+import { EXIT_CODES } from '../../src/errors.js'
+import { CLIENT_ID, fakeIdp, GRAPH, HOST, ME, TENANT } from '../support/fake-idp.js'
+import { testIO, testRuntime } from '../support/test-runtime.js'
+
+const home = () => mkdtempSync(join(tmpdir(), 'entra-cli-'))
+
+/** The one plaintext cache file in a home. */
+function plainCache(h: string): string {
+  const names = readdirSync(h).filter((n) => n.startsWith('cache-') && n.endsWith('.json'))
+  expect(names.length).toBe(1)
+  return join(h, names[0] ?? '')
+}
+
+/** Signs in through the fake IdP in process; returns the fake and the home. */
+async function signedIn() {
+  const idp = fakeIdp()
+  const h = home()
+  const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+  expect(await run(['login', '--json'], t.rt)).toBe(0)
+  return { idp, home: h }
+}
+
+describe('exit codes: one table in errors.ts', () => {
+  it('maps every stable error code to the documented exit code', () => {
+    expect(EXIT_CODES).toEqual({
+      USAGE: 2,
+      SECRET_MISSING: 2,
+      NOT_SIGNED_IN: 3,
+      GRAPH_UNAUTHORIZED: 3,
+      SIGN_IN_FAILED: 4,
+      IDP_ERROR: 4,
+      STATE_MISMATCH: 4,
+      ID_TOKEN_INVALID: 4,
+      TIMEOUT: 4,
+      USER_CANCELLED: 4,
+      GRAPH_FORBIDDEN: 4,
+      NETWORK: 5,
+      THROTTLED: 5,
+      PORT_IN_USE: 5,
+      UNEXPECTED_REDIRECT: 5,
+      GRAPH_ERROR: 5,
+      STORAGE: 6,
+      INTERRUPTED: 130,
+      TERMINATED: 143,
+      INTERNAL: 1,
+    })
+  })
+})
+
+describe('cli.run in process', () => {
+  it('a usage error is one error line and one hint line on stderr, nothing on stdout, exit 2', async () => {
+    const t = testRuntime({ env: { ENTRA_LOGIN_HOME: home() } })
+    expect(await run(['token', '--tenant', 'a/b'], t.rt)).toBe(2)
+    expect(t.io.stdout()).toBe('')
+    expect(t.io.stderr()).toBe(
+      'error: invalid tenant "a/b" (from --tenant)\n' +
+        'hint: use the tenant GUID, a domain such as contoso.onmicrosoft.com, `organizations` or `common`\n',
+    )
+  })
+
+  it('--debug adds the stable error code and the stack', async () => {
+    const t = testRuntime({ env: { ENTRA_LOGIN_HOME: home() } })
+    expect(await run(['--debug', 'token', '--tenant', 'a/b'], t.rt)).toBe(2)
+    const lines = t.io.stderr().split('\n')
+    expect(lines.slice(0, 3)).toEqual([
+      'error: invalid tenant "a/b" (from --tenant)',
+      'hint: use the tenant GUID, a domain such as contoso.onmicrosoft.com, `organizations` or `common`',
+      'debug: error code USAGE, exit 2',
+    ])
+    expect(lines[3]).toBe('CliError: invalid tenant "a/b" (from --tenant)')
+  })
+
+  it('login --json without a client secret prints the error as JSON on stdout (exit 2, no request)', async () => {
+    const idp = fakeIdp()
+    const { ENTRA_CLIENT_SECRET: _, ...env } = idp.env(home())
+    const t = testRuntime({ env, fetch: idp.fetch })
+    expect(await run(['login', '--json'], t.rt)).toBe(2)
+    expect(JSON.parse(t.io.stdout())).toEqual({
+      error: {
+        code: 'SECRET_MISSING',
+        message: 'no client secret given',
+        hint: 'set ENTRA_CLIENT_SECRET, pipe it to --client-secret-stdin, name a file with --env-file, or store it with `entra-login secret set`',
+        exitCode: 2,
+      },
+    })
+    expect(idp.requests).toEqual([])
+  })
+
+  it('token when never signed in: exit 3 from the cache alone, with no request', async () => {
+    const idp = fakeIdp()
+    const t = testRuntime({ env: idp.env(home()), fetch: idp.fetch })
+    expect(await run(['token'], t.rt)).toBe(3)
+    expect(t.io.stdout()).toBe('')
+    expect(t.io.stderr()).toBe('error: not signed in\nhint: run `entra-login login` to sign in\n')
+    expect(idp.requests).toEqual([])
+  })
+
+  it('login → token → status → logout in process: one discovery, one token request, one Graph call', async () => {
+    const idp = fakeIdp()
+    const h = home()
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login', '--json'], t.rt)).toBe(0)
+    expect(JSON.parse(t.io.stdout())).toEqual(ME)
+    expect(idp.requests.map((r) => `${r.method} ${r.url.split('?')[0]} ${r.redirect}`)).toEqual([
+      `GET https://${HOST}/${TENANT}/v2.0/.well-known/openid-configuration manual`,
+      `POST https://${HOST}/${TENANT}/oauth2/v2.0/token manual`,
+      `GET ${GRAPH}/v1.0/me manual`,
+    ])
+
+    const tok = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['token'], tok.rt)).toBe(0)
+    expect(tok.io.stdout()).toBe(`${idp.issued[0]}\n`)
+    expect(idp.requests.length).toBe(3) // served from the cache
+
+    const st = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['status', '--json'], st.rt)).toBe(0)
+    const report = JSON.parse(st.io.stdout())
+    expect(report.signedIn).toBe(true)
+    expect(report.clientId).toBe(CLIENT_ID)
+    expect(report.account.username).toBe('ada@contoso.test')
+    expect(report.refreshToken).toEqual({ present: true })
+    expect(report.storage.backend).toBe('file')
+
+    const out = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['logout'], out.rt)).toBe(0)
+    expect(out.io.stderr()).toBe('Signed out: the cached tokens were removed.\n')
+    const after = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['status', '--json'], after.rt)).toBe(3)
+    expect(JSON.parse(after.io.stdout()).signedIn).toBe(false)
+    expect(after.io.stderr()).toBe(
+      `error: not signed in (${idp.env(h).ENTRA_AUTHORITY}, app ${CLIENT_ID})\nhint: run \`entra-login login\` to sign in\n`,
+    )
+  })
+
+  it('status on a terminal prints the human summary on stderr and nothing on stdout', async () => {
+    const { idp, home: h } = await signedIn()
+    const io = testIO({ stdoutTTY: true, stderrTTY: true })
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, io })
+    expect(await run(['status'], t.rt)).toBe(0)
+    expect(io.stdout()).toBe('')
+    expect(io.stderr().split('\n')[0]).toBe('✓ Signed in as Ada Lovelace <ada@contoso.test>')
+  })
+
+  it.each([
+    ['null', 'not a JSON object'],
+    [
+      '{"Account":{"k":{"home_account_id":"h","username":"u","realm":"r"}},"AccessToken":{"a":{"home_account_id":"h","expires_on":"abc","target":"User.Read"}}}',
+      'an access token has a malformed expires_on',
+    ],
+    ['{"Account":[]}', 'Account is not an object'],
+    ['not json', 'not JSON'],
+  ])('status on a damaged plaintext cache %s: exit 3 "damaged", no crash', async (content, what) => {
+    const { idp, home: h } = await signedIn()
+    writeFileSync(plainCache(h), content, { mode: 0o600 })
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['status'], t.rt)).toBe(3)
+    expect(t.io.stderr()).toBe(
+      `error: the token cache is damaged (${what})\nhint: run \`entra-login login\` to sign in again; it replaces the cache\n`,
+    )
+  })
+})
+
+describe('no request the CLI makes follows a redirect (README: Security, Protocol)', () => {
+  const redirect = (status: number) => () =>
+    new Response('', { status, headers: { location: 'https://evil.test/steal' } })
+
+  it.each([301, 302, 303, 307, 308])(
+    'HTTP %i from discovery ends login with exit 5 before any browser',
+    async (status) => {
+      const idp = fakeIdp()
+      idp.queue('discovery', redirect(status))
+      const t = testRuntime({ env: idp.env(home()), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login'], t.rt)).toBe(5)
+      expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+        `error: unexpected redirect from ${HOST} (HTTP ${status})`,
+        'hint: entra-login never follows redirects; check --authority and --graph-url, and any proxy in the way',
+        '',
+      ])
+      expect(t.launched).toEqual([])
+      expect(idp.requests.map((r) => [r.url.split('?')[0], r.redirect])).toEqual([
+        [`https://${HOST}/${TENANT}/v2.0/.well-known/openid-configuration`, 'manual'],
+      ])
+    },
+  )
+
+  it.each([302, 307, 308])(
+    'HTTP %i from the token endpoint at login: exit 5, nothing stored',
+    async (status) => {
+      const idp = fakeIdp()
+      idp.queue('token', redirect(status))
+      const h = home()
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login'], t.rt)).toBe(5)
+      expect(t.io.stderr()).toContain(`error: unexpected redirect from ${HOST} (HTTP ${status})\n`)
+      expect(idp.requests.map((r) => [r.method, r.redirect])).toEqual([
+        ['GET', 'manual'],
+        ['POST', 'manual'],
+      ])
+      expect(readdirSync(h).filter((n) => n.startsWith('cache-'))).toEqual([])
+    },
+  )
+
+  it.each([302, 307, 308])(
+    'HTTP %i from the token endpoint on a refresh: exit 5, the old token kept',
+    async (status) => {
+      const idp = fakeIdp()
+      idp.expiresIn = 60 // inside MSAL's 5-minute renewal window: the next token call refreshes
+      const h = home()
+      const login = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login', '--json'], login.rt)).toBe(0)
+      idp.queue('token', redirect(status))
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+      expect(await run(['token'], t.rt)).toBe(5)
+      expect(t.io.stdout()).toBe('')
+      expect(t.io.stderr()).toContain(`error: unexpected redirect from ${HOST} (HTTP ${status})\n`)
+      expect(idp.requests.slice(3).map((r) => [r.method, r.url.split('?')[0], r.redirect])).toEqual([
+        ['POST', `https://${HOST}/${TENANT}/oauth2/v2.0/token`, 'manual'],
+      ])
+    },
+  )
+
+  it.each([302, 307, 308])('HTTP %i from Graph /me: whoami exits 5', async (status) => {
+    const { idp, home: h } = await signedIn()
+    idp.queue('graph', redirect(status))
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['whoami'], t.rt)).toBe(5)
+    expect(t.io.stdout()).toBe('')
+    expect(t.io.stderr()).toBe(
+      `error: unexpected redirect from graph.fake.test (HTTP ${status})\nhint: entra-login never follows redirects; check --authority and --graph-url, and any proxy in the way\n`,
+    )
+  })
+})
