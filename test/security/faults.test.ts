@@ -2,7 +2,8 @@
  * Fault handling of issue #4 (items 18–22) and #3 (killed writers), proven from outside: the
  * built CLI as a real process against the stand-in over real TLS, with throttling and hung
  * sockets from the stand-in's fault queue, no network (`unshare -n`), a full disk (a 64 KB
- * tmpfs in a private mount namespace) and SIGKILL at random moments.
+ * tmpfs in a private mount namespace) and SIGKILL at random moments. The namespace tests need
+ * root (or user namespaces): they are a visible skip without it, and fail with CI=true.
  */
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -21,6 +22,7 @@ import {
   startCli,
   tempHome,
 } from '../support/cli.js'
+import { requireCapability } from '../support/privileges.js'
 import { entraError, graphError, type QueuedFault, standInForFile } from '../support/stand-in.js'
 
 const s = await standInForFile()
@@ -38,8 +40,16 @@ function can(args: string[]): boolean {
     return false
   }
 }
-const canUnshareNet = can(['-n', 'true'])
-const canMountTmpfs = can(['-m', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d"'])
+const canUnshareNet = requireCapability('network namespace (unshare -n)', can(['-n', 'true']))
+const canMountTmpfs = requireCapability(
+  'tmpfs mount in a mount namespace (unshare -m, mount -t tmpfs)',
+  can([
+    '-m',
+    'sh',
+    '-c',
+    'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d"; s=$?; umount "$d"; rmdir "$d"; exit $s',
+  ]),
+)
 
 /**
  * Signs in with file storage. With `expiring`, the access token is already inside MSAL's
