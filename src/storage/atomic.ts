@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { chmod, type FileHandle, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { CliError } from '../errors.js'
 
@@ -34,6 +34,24 @@ export function storageError(message: string, cause: unknown): CliError {
   return new CliError('STORAGE', `${message}${code ? ` (${code})` : ''}`, { hint, cause })
 }
 
+/**
+ * Writes `data` to the open file. TEST ONLY: when ENTRA_LOGIN_TEST_PAUSE_WRITE names a marker
+ * path, the first half is written and fsynced, the marker is created holding `path` (the temp
+ * file), and the process waits forever, so a test can SIGKILL it between write and rename
+ * (test/security/faults.test.ts). Never set it otherwise.
+ */
+async function writeData(handle: FileHandle, path: string, data: Uint8Array): Promise<void> {
+  const marker = process.env.ENTRA_LOGIN_TEST_PAUSE_WRITE
+  const half = marker ? data.length >> 1 : data.length
+  await handle.writeFile(data.subarray(0, half))
+  if (marker) {
+    await handle.sync()
+    await writeFile(marker, path)
+    await new Promise(() => setInterval(() => {}, 60_000)) // until SIGKILL
+  }
+  await handle.writeFile(data.subarray(half))
+}
+
 /** Writes `data` to `path` atomically with mode 0600. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path)
@@ -42,7 +60,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   let handle: Awaited<ReturnType<typeof open>> | undefined
   try {
     handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
-    await handle.writeFile(data)
+    await writeData(handle, tmp, typeof data === 'string' ? Buffer.from(data, 'utf8') : data)
     await handle.sync()
     await handle.close()
     handle = undefined
