@@ -25,6 +25,9 @@ export interface IO {
   stdoutIsTTY: boolean
   stderrIsTTY: boolean
   stdinIsTTY: boolean
+  /** The real stdin and stderr streams, for the interactive prompt (readline needs Node streams). */
+  stdinStream: NodeJS.ReadableStream
+  stderrStream: NodeJS.WritableStream
   /** Colours for stderr text (level 0 when not a TTY or NO_COLOR is set). */
   color: ChalkInstance
 }
@@ -40,6 +43,8 @@ export function systemIO(env: Readonly<Record<string, string | undefined>>): IO 
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY,
     stdinIsTTY: process.stdin.isTTY === true,
+    stdinStream: process.stdin,
+    stderrStream: process.stderr,
     color: new Chalk({ level: stderrIsTTY && !noColor ? 1 : 0 }),
   }
 }

@@ -13,6 +13,8 @@ import type { Keychain } from '../storage/keychain.js'
 /** What `secret set` and `secret delete` run with. */
 export interface SecretOptions {
   io: IO
+  /** Aborts the prompt on SIGINT/SIGTERM. */
+  signal: AbortSignal
   keychain: () => Promise<Keychain>
   clientId: () => string
   account: () => string
@@ -21,6 +23,7 @@ export interface SecretOptions {
 function secretOptions(f: Factory): SecretOptions {
   return {
     io: f.io,
+    signal: f.rt.signal,
     keychain: f.keychain,
     clientId: () => f.settings().clientId,
     account: () => f.paths().secretAccount,
@@ -50,7 +53,7 @@ export function newCmdSecret(
 export async function secretSetRun(o: SecretOptions): Promise<void> {
   const kc = await o.keychain()
   const raw = o.io.stdinIsTTY
-    ? await promptSecret(o.io, `Client secret for app ${o.clientId()} (input hidden): `)
+    ? await promptSecret(o.io, `Client secret for app ${o.clientId()} (input hidden):`, o.signal)
     : (await readAll(o.io.stdin)).replace(/\r?\n$/, '')
   if (raw.trim() === '') throw usageError('no secret given', "paste the client secret's Value, or pipe it in")
   await kc.set(o.account(), raw)

@@ -5,7 +5,7 @@
  * and `cli.run` run in process against them.
  */
 import { randomBytes } from 'node:crypto'
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import { Chalk } from 'chalk'
 import type { IO } from '../../src/io.js'
 import type { Runtime } from '../../src/runtime.js'
@@ -32,6 +32,7 @@ export interface TestIOOptions {
 export function testIO(o: TestIOOptions = {}): TestIO {
   let out = ''
   let err = ''
+  const stdin = Readable.from(o.stdin === undefined ? [] : [Buffer.from(o.stdin)])
   const io: IO = {
     stdout: {
       write(chunk, cb) {
@@ -47,7 +48,11 @@ export function testIO(o: TestIOOptions = {}): TestIO {
         return true
       },
     },
-    stdin: Readable.from(o.stdin === undefined ? [] : [Buffer.from(o.stdin)]),
+    stdin,
+    stdinStream: stdin,
+    stderrStream: new PassThrough().on('data', (d: Buffer) => {
+      err += d.toString()
+    }),
     stdinIsTTY: o.stdinTTY === true,
     stdoutIsTTY: o.stdoutTTY === true,
     stderrIsTTY: o.stderrTTY === true,
