@@ -1,10 +1,22 @@
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { type Loopback, startLoopback } from '../../src/auth/loopback.js'
 import { CliError } from '../../src/errors.js'
 import { httpGet } from '../support/http.js'
 
 const STATE = 'expected-state-value-0123456789abcdef'
+
+/** Connects to host:port; resolves to the error code, or 'connected' when something accepted. */
+function connectError(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve('connected')
+    })
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
+  })
+}
 
 async function withLoopback(fn: (lb: Loopback) => Promise<void>): Promise<void> {
   const lb = await startLoopback({ port: 0, expectedState: STATE })
@@ -16,12 +28,23 @@ async function withLoopback(fn: (lb: Loopback) => Promise<void>): Promise<void> 
 }
 
 describe('loopback listener', () => {
-  it('binds 127.0.0.1 and advertises http://localhost:<port>/callback', async () => {
+  it('binds 127.0.0.1 only (127.0.0.2 on the same loopback is refused) and advertises http://localhost:<port>/callback', async () => {
     await withLoopback(async (lb) => {
       expect(lb.redirectUri).toBe(`http://localhost:${lb.port}/callback`)
-      const r = await httpGet(lb.port, '/favicon.ico')
-      expect(r.status).toBe(404)
+      expect((await httpGet(lb.port, '/favicon.ico')).status).toBe(404)
+      // Linux routes all of 127.0.0.0/8 to lo: a wildcard (0.0.0.0 or ::) listener would answer here.
+      expect(await connectError('127.0.0.2', lb.port)).toBe('ECONNREFUSED')
     })
+  })
+
+  it('finish() answers the held callback, then the port refuses connections: a second callback reaches no handler', async () => {
+    const lb = await startLoopback({ port: 0, expectedState: STATE })
+    const first = httpGet(lb.port, `/callback?code=the-code&state=${STATE}`)
+    await expect(lb.callback).resolves.toEqual({ kind: 'code', code: 'the-code' })
+    await lb.finish(200, '<p>signed in</p>')
+    expect((await first).body).toBe('<p>signed in</p>')
+    expect(await connectError('127.0.0.1', lb.port)).toBe('ECONNREFUSED')
+    await expect(httpGet(lb.port, `/callback?code=second&state=${STATE}`)).rejects.toThrow(/ECONNREFUSED/)
   })
 
   it('answers stray requests without ending the flow, then takes the real callback', async () => {
