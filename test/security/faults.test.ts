@@ -21,7 +21,7 @@ import {
   startCli,
   tempHome,
 } from '../support/cli.js'
-import { entraError, graphError, type QueuedFault, standInForFile } from '../support/stand-in.js'
+import { entraError, graphError, type QueuedFault, standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
 

@@ -3,8 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { Agent, request } from 'node:https'
 import { decodeJwt } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { StandIn } from './stand-in.js'
-import { startStandIn } from './stand-in.js'
+import type { StandIn } from './stand-in/index.js'
+import { startStandIn } from './stand-in/index.js'
 
 interface Reply {
   status: number

@@ -1,0 +1,40 @@
+/**
+ * The fault queue ({@link StandInBehaviour.queue}): canned answers and hung requests.
+ *
+ * @module
+ */
+import type { RequestContext, StandInState } from './state.js'
+import type { CannedFault, EndpointKind, QueuedFault } from './types.js'
+
+/** Removes and returns the first queued fault for `kind`, if any. */
+export function takeFault(s: StandInState, kind: EndpointKind): QueuedFault | undefined {
+  if (kind === 'other') return undefined
+  const queue = s.behaviour.queue
+  const i = queue.findIndex((f) => f.match === kind)
+  return i >= 0 ? queue.splice(i, 1)[0] : undefined
+}
+
+/** Answers a request with a fault taken from the queue. */
+export function answerFault(s: StandInState, { res }: RequestContext, fault: QueuedFault): void {
+  if ('hang' in fault) {
+    s.hung.add(res)
+    res.on('close', () => s.hung.delete(res))
+  } else {
+    sendCanned(res, fault)
+  }
+}
+
+function sendCanned(res: RequestContext['res'], fault: CannedFault): void {
+  const headers: Record<string, string> = {}
+  for (const [k, v] of Object.entries(fault.headers ?? {})) headers[k.toLowerCase()] = v
+  let payload = ''
+  if (typeof fault.body === 'string') {
+    payload = fault.body
+    headers['content-type'] ??= 'text/plain; charset=utf-8'
+  } else if (fault.body !== undefined) {
+    payload = JSON.stringify(fault.body)
+    headers['content-type'] ??= 'application/json; charset=utf-8'
+  }
+  res.writeHead(fault.status, headers)
+  res.end(payload)
+}
