@@ -369,3 +369,29 @@ describe('fault queue', () => {
     expect((await send('GET', url)).status).toBe(200)
   })
 })
+
+describe('token endpoint parameter errors', () => {
+  it('names the missing parameter in AADSTS900144', async () => {
+    const auth = { client_id: idp.clientId, client_secret: idp.clientSecret }
+    const forms: Array<Record<string, string>> = [
+      {},
+      auth,
+      { ...auth, grant_type: 'authorization_code' },
+      { ...auth, grant_type: 'refresh_token' },
+    ]
+    const seen: string[] = []
+    for (const form of forms) {
+      const res = await tokenPost(form)
+      expect(res.status).toBe(400)
+      expect(res.json().error).toBe('invalid_request')
+      expect(aadsts(res)).toBe(900144)
+      seen.push(String(res.json().error_description).split('\r\n')[0] ?? '')
+    }
+    expect(seen).toEqual([
+      "AADSTS900144: The request body must contain the following parameter: 'client_id'.",
+      "AADSTS900144: The request body must contain the following parameter: 'grant_type'.",
+      "AADSTS900144: The request body must contain the following parameter: 'code'.",
+      "AADSTS900144: The request body must contain the following parameter: 'refresh_token'.",
+    ])
+  })
+})

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import { entraError, errorPage } from './errors.js'
+import { entraError, errorPage, missingParameter } from './errors.js'
 import { parseScope } from './issue.js'
 import { type RequestContext, resolveTenant, type StandInState } from './state.js'
 import { b64url, escapeHtml, randomToken } from './util.js'
@@ -56,12 +56,7 @@ export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
   }
   const reqClientId = q.client_id
   if (!reqClientId) {
-    errorPage(
-      res,
-      900144,
-      "The request body must contain the following parameter: 'client_id'.",
-      correlationId,
-    )
+    errorPage(res, 900144, missingParameter('client_id'), correlationId)
     return
   }
   if (reqClientId !== clientId) {
@@ -101,7 +96,7 @@ export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
     return
   }
   if (q.response_type === undefined) {
-    back('invalid_request', 900144, "The request body must contain the following parameter: 'response_type'.")
+    back('invalid_request', 900144, missingParameter('response_type'))
     return
   }
   if (q.response_type !== 'code') {
@@ -114,7 +109,7 @@ export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
     return
   }
   if (!q.scope) {
-    back('invalid_request', 900144, "The request body must contain the following parameter: 'scope'.")
+    back('invalid_request', 900144, missingParameter('scope'))
     return
   }
   try {

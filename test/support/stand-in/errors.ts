@@ -105,6 +105,11 @@ export class HttpError extends Error {
   }
 }
 
+/** The text of AADSTS900144 (a required parameter is missing). */
+export function missingParameter(name: string): string {
+  return `The request body must contain the following parameter: '${name}'.`
+}
+
 /** AADSTS90002 for a tenant segment that is neither the tenant id, its domain, organizations nor common. */
 export function unknownTenant(segment: string, correlationId: string): HttpError {
   return new HttpError(

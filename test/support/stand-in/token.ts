@@ -5,7 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import { entraError, HttpError, unknownTenant } from './errors.js'
+import { entraError, HttpError, missingParameter, unknownTenant } from './errors.js'
 import { issueTokens } from './issue.js'
 import { type RequestContext, resolveTenant, type StandInState } from './state.js'
 import { headerValue, safeEqual, sendJson, sha256b64url } from './util.js'
@@ -22,6 +22,7 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
   const form = ctx.record.form ?? {}
   const err = (status: number, code: number, error: string, text: string, suberror?: string) =>
     new HttpError(status, entraError(code, error, text, { correlationId, ...(suberror ? { suberror } : {}) }))
+  const missing = (name: string) => err(400, 900144, 'invalid_request', missingParameter(name))
 
   if (req.method !== 'POST') {
     throw err(
@@ -50,14 +51,7 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
       throw err(401, 7000215, 'invalid_client', 'Invalid client secret provided.')
     }
   }
-  if (!reqClientId) {
-    throw err(
-      400,
-      900144,
-      'invalid_request',
-      "The request body must contain the following parameter: 'client_id'.",
-    )
-  }
+  if (!reqClientId) throw missing('client_id')
   if (reqClientId !== clientId) {
     throw err(
       400,
@@ -85,25 +79,11 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
 
   const grantType = form.grant_type
   const clientInfo = form.client_info === '1'
-  if (!grantType) {
-    throw err(
-      400,
-      900144,
-      'invalid_request',
-      "The request body must contain the following parameter: 'grant_type'.",
-    )
-  }
+  if (!grantType) throw missing('grant_type')
 
   if (grantType === 'authorization_code') {
     const code = form.code
-    if (!code) {
-      throw err(
-        400,
-        900144,
-        'invalid_request',
-        "The request body must contain the following parameter: 'code'.",
-      )
-    }
+    if (!code) throw missing('code')
     const grant = s.codes.get(code)
     if (!grant || grant.expiresAt < Date.now() || grant.clientId !== reqClientId) {
       throw err(
@@ -162,14 +142,7 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
 
   if (grantType === 'refresh_token') {
     const rt = form.refresh_token
-    if (!rt) {
-      throw err(
-        400,
-        900144,
-        'invalid_request',
-        "The request body must contain the following parameter: 'refresh_token'.",
-      )
-    }
+    if (!rt) throw missing('refresh_token')
     const grant = s.refreshTokens.get(rt)
     if (!grant || grant.clientId !== reqClientId) {
       throw err(400, 9002313, 'invalid_grant', 'Invalid request. Request is malformed or invalid.')
