@@ -1,5 +1,6 @@
 /**
- * The fault queue ({@link StandInBehaviour.queue}): canned answers and hung requests.
+ * The fault queue ({@link StandInBehaviour.queue}): canned answers, hung requests and redirects to the
+ * `/exfil` sink, which records every request that reaches it.
  *
  * @module
  */
@@ -8,7 +9,7 @@ import type { CannedFault, EndpointKind, QueuedFault } from './types.js'
 
 /** Removes and returns the first queued fault for `kind`, if any. */
 export function takeFault(s: StandInState, kind: EndpointKind): QueuedFault | undefined {
-  if (kind === 'other') return undefined
+  if (kind === 'other' || kind === 'exfil') return undefined
   const queue = s.behaviour.queue
   const i = queue.findIndex((f) => f.match === kind)
   return i >= 0 ? queue.splice(i, 1)[0] : undefined
@@ -19,6 +20,9 @@ export function answerFault(s: StandInState, { res }: RequestContext, fault: Que
   if ('hang' in fault) {
     s.hung.add(res)
     res.on('close', () => s.hung.delete(res))
+  } else if ('redirect' in fault) {
+    res.writeHead(fault.redirect, { location: `${s.url}/exfil/${fault.match}`, 'content-length': '0' })
+    res.end()
   } else {
     sendCanned(res, fault)
   }
@@ -37,4 +41,11 @@ function sendCanned(res: RequestContext['res'], fault: CannedFault): void {
   }
   res.writeHead(fault.status, headers)
   res.end(payload)
+}
+
+/** `exfil`: records the request (method, path, headers, raw body) in `exfilHits` and answers 200. */
+export function handleExfil(s: StandInState, { res, record }: RequestContext): void {
+  s.exfilHits.push(record)
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+  res.end('recorded\n')
 }

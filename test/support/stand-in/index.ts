@@ -12,7 +12,7 @@
  *
  * Layout of this folder: `state.ts` (what the handlers share), `server.ts` (TLS server and routing),
  * one file per endpoint group (`discovery.ts`, `authorize.ts`, `token.ts`, `graph.ts`, `logout.ts`),
- * `faults.ts` (the fault queue), `issue.ts` (scopes and signed tokens),
+ * `faults.ts` (the fault queue and the `/exfil` sink), `issue.ts` (scopes and signed tokens),
  * `errors.ts` (Entra- and Graph-shaped errors), `types.ts` (public types), `util.ts`.
  *
  * @example
@@ -48,6 +48,8 @@ export type {
   IssuedSecrets,
   QueuedFault,
   RecordedRequest,
+  RedirectFault,
+  RedirectStatus,
   StandIn,
   StandInBehaviour,
   StandInOptions,
@@ -78,6 +80,7 @@ export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> 
     caPem: certs.caPem,
     behaviour: s.behaviour,
     requests: s.requests,
+    exfilHits: s.exfilHits,
     issued: s.issued,
     authority: (tenant = s.tenantId) => `${url}/${tenant}`,
     openidConfiguration: (tenant?: string) => openidConfiguration(s, tenant),

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { handleAuthorize } from './authorize.js'
 import { handleKeys, handleOpenid } from './discovery.js'
 import { HttpError } from './errors.js'
-import { answerFault, takeFault } from './faults.js'
+import { answerFault, handleExfil, takeFault } from './faults.js'
 import { handleGraph } from './graph.js'
 import { handleLogout } from './logout.js'
 import type { RequestContext, StandInState } from './state.js'
@@ -28,12 +28,14 @@ const HANDLERS: Record<Exclude<EndpointKind, 'other'>, Handler> = {
   token: handleToken,
   logout: handleLogout,
   graph: handleGraph,
+  exfil: handleExfil,
 }
 
 function classify(segments: string[]): EndpointKind {
   const [first, ...rest] = segments
   const tail = rest.join('/')
   if (first === 'v1.0' || (first === 'oidc' && tail === 'userinfo')) return 'graph'
+  if (first === 'exfil') return 'exfil'
   if (first === undefined) return 'other'
   switch (tail) {
     case 'v2.0/.well-known/openid-configuration':
@@ -71,6 +73,7 @@ async function handle(s: StandInState, req: IncomingMessage, res: ServerResponse
   if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     record.form = Object.fromEntries(new URLSearchParams(raw))
   }
+  if (kind === 'exfil') record.body = raw
   s.requests.push(record)
 
   const requestCorrelation = headerValue(req.headers['client-request-id'])

@@ -65,6 +65,8 @@ export interface StandInState {
   readonly initialBehaviour: () => StandInBehaviour
   /** The request log, in arrival order. */
   readonly requests: RecordedRequest[]
+  /** The requests to the `/exfil` sink (also in {@link requests}). */
+  readonly exfilHits: RecordedRequest[]
   readonly issued: IssuedSecrets
   /** Outstanding authorization codes. */
   readonly codes: Map<string, CodeGrant>
@@ -146,6 +148,7 @@ export async function createState(opts: StandInOptions): Promise<StandInState> {
     behaviour: initialBehaviour(),
     initialBehaviour,
     requests: [],
+    exfilHits: [],
     issued: { codes: [], accessTokens: [], refreshTokens: [], idTokens: [] },
     codes: new Map(),
     refreshTokens: new Map(),
@@ -159,6 +162,7 @@ export async function createState(opts: StandInOptions): Promise<StandInState> {
 export function resetState(s: StandInState): void {
   Object.assign(s.behaviour, s.initialBehaviour())
   s.requests.length = 0
+  s.exfilHits.length = 0
   s.issued.codes.length = 0
   s.issued.accessTokens.length = 0
   s.issued.refreshTokens.length = 0

@@ -6,11 +6,14 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { JWTPayload } from 'jose'
 
-/** Which endpoint a request went to. `other` is anything the stand-in does not serve (answered 404). */
-export type EndpointKind = 'openid' | 'keys' | 'authorize' | 'token' | 'logout' | 'graph' | 'other'
+/**
+ * Which endpoint a request went to. `other` is anything the stand-in does not serve (answered 404);
+ * `exfil` is the sink under `/exfil` that a {@link RedirectFault} points at.
+ */
+export type EndpointKind = 'openid' | 'keys' | 'authorize' | 'token' | 'logout' | 'graph' | 'exfil' | 'other'
 
 /** Endpoints a queued fault can target. `graph` covers `/v1.0/*` and `/oidc/userinfo`. */
-export type FaultMatch = Exclude<EndpointKind, 'other'>
+export type FaultMatch = Exclude<EndpointKind, 'other' | 'exfil'>
 
 /** A canned answer for the next request to `match`, consumed once. */
 export interface CannedFault {
@@ -29,8 +32,23 @@ export interface HangFault {
   hang: true
 }
 
+/** The HTTP redirect statuses a {@link RedirectFault} can answer with. */
+export type RedirectStatus = 301 | 302 | 303 | 307 | 308
+
+/**
+ * Answer the next request to `match` with an HTTP redirect (`redirect` is the status, no body) whose
+ * `Location` is `${url}/exfil/${match}`, the stand-in's sink: every request to `/exfil` and below is
+ * answered 200 and recorded in {@link StandIn.exfilHits} (and in {@link StandIn.requests} with kind
+ * `exfil`, raw body included), so a test can prove that the client did not follow the redirect (a 307/308
+ * would make a following client re-send its POST body, client secret included, to another URL).
+ */
+export interface RedirectFault {
+  match: FaultMatch
+  redirect: RedirectStatus
+}
+
 /** An entry of {@link StandInBehaviour.queue}. */
-export type QueuedFault = CannedFault | HangFault
+export type QueuedFault = CannedFault | HangFault | RedirectFault
 
 /** Error fields the authorize endpoint sends back to the redirect URI instead of a code. */
 export interface AuthorizeErrorKnob {
@@ -131,6 +149,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders
   /** The parsed body of `application/x-www-form-urlencoded` requests. */
   form?: Record<string, string>
+  /** The raw body (UTF-8), recorded for `exfil` requests only. */
+  body?: string
   /** `Date.now()` at arrival. */
   time: number
 }
@@ -163,6 +183,12 @@ export interface StandIn {
   readonly behaviour: StandInBehaviour
   /** Every request, in arrival order. Cleared by {@link reset}. */
   readonly requests: RecordedRequest[]
+  /**
+   * Every request to the `/exfil` sink (where a {@link RedirectFault} points), in arrival order, with
+   * method, path, headers and raw `body`. Empty unless something requested `/exfil` (e.g. a client that
+   * followed the redirect). Cleared by {@link reset}.
+   */
+  readonly exfilHits: RecordedRequest[]
   /** Every code and token handed out. Cleared by {@link reset}. */
   readonly issued: IssuedSecrets
   /** `${url}/${tenant}`; `tenant` defaults to {@link tenantId}. */
@@ -182,8 +208,8 @@ export interface StandIn {
   /** Signs arbitrary claims with the stand-in's key (same `kid` as real tokens), to forge test tokens. */
   sign(claims: JWTPayload): Promise<string>
   /**
-   * Restores the knobs, empties {@link requests} and {@link issued}. Outstanding codes and refresh tokens
-   * stay valid (use {@link revokeRefreshTokens} to drop those).
+   * Restores the knobs, empties {@link requests}, {@link exfilHits} and {@link issued}. Outstanding codes
+   * and refresh tokens stay valid (use {@link revokeRefreshTokens} to drop those).
    */
   reset(): void
   /**
