@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { EncryptedFileStore } from '../src/storage/encrypted.js'
 import { openKeychain } from '../src/storage/keychain.js'
-import { startStandIn } from '../test/support/stand-in.js'
+import { startStandIn } from '../test/support/stand-in/index.js'
 
 const root = resolve(import.meta.dirname, '..')
 const cli = join(root, 'bin', 'entra-login.js')

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { startStandIn } from '../test/support/stand-in.js'
+import { startStandIn } from '../test/support/stand-in/index.js'
 
 const root = resolve(import.meta.dirname, '..')
 const cli = join(root, 'bin', 'entra-login.js')

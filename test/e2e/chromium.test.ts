@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CHROMIUM_BROWSER, runCli, standInEnv, tempHome } from '../support/cli.js'
-import { standInForFile } from '../support/stand-in.js'
+import { standInForFile } from '../support/stand-in/index.js'
 
 const chromium = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
 // `npm test` installs Chromium (scripts/with-test-env.sh). A bare `vitest` run on a machine

@@ -14,7 +14,7 @@ import {
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HTTP_BROWSER, readBrowserDump, runCli, standInEnv, tempHome } from '../support/cli.js'
-import { standInForFile } from '../support/stand-in.js'
+import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
 

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest'
 import { EncryptedFileStore } from '../../src/storage/encrypted.js'
 import { openKeychain } from '../../src/storage/keychain.js'
 import { CLI, type CliResult, runCli, standInEnv, tempHome } from '../support/cli.js'
-import { standInForFile } from '../support/stand-in.js'
+import { standInForFile } from '../support/stand-in/index.js'
 
 // Outside `npm test` (no Secret Service) this file is skipped; in CI it never is.
 const haveSecretService = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS) || process.env.CI === 'true'

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { authorizeRedirect, authorizeUrl, finished, standInEnv, startCli, tempHome } from '../support/cli.js'
-import { standInForFile } from '../support/stand-in.js'
+import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
 

@@ -24,7 +24,7 @@ import {
   tempHome,
 } from '../support/cli.js'
 import { requireCapability } from '../support/privileges.js'
-import { entraError, graphError, type QueuedFault, standInForFile } from '../support/stand-in.js'
+import { entraError, graphError, type QueuedFault, standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
 

@@ -25,7 +25,7 @@ import {
   tempHome,
 } from '../support/cli.js'
 import { httpGet, type Reply } from '../support/http.js'
-import { standInForFile } from '../support/stand-in.js'
+import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
 

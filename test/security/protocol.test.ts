@@ -20,7 +20,7 @@ import {
   startCommand,
   tempHome,
 } from '../support/cli.js'
-import { entraError, standInForFile } from '../support/stand-in.js'
+import { entraError, standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
 

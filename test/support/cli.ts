@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { StandIn } from './stand-in.js'
+import type { StandIn } from './stand-in/index.js'
 
 /** Absolute path of the CLI shim. */
 export const CLI = resolve(import.meta.dirname, '../../bin/entra-login.js')

@@ -3,8 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { Agent, request } from 'node:https'
 import { decodeJwt } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { StandIn } from './stand-in.js'
-import { startStandIn } from './stand-in.js'
+import type { StandIn } from './stand-in/index.js'
+import { startStandIn } from './stand-in/index.js'
 
 interface Reply {
   status: number
@@ -367,5 +367,114 @@ describe('fault queue', () => {
     const url = `${idp.authority()}/v2.0/.well-known/openid-configuration`
     await expect(send('GET', url, { timeoutMs: 200 })).rejects.toThrow('client timeout')
     expect((await send('GET', url)).status).toBe(200)
+  })
+})
+
+describe('redirect fault', () => {
+  const FORM = 'grant_type=client_credentials&client_id=app-1&client_secret=s3cret~x'
+
+  it('answers a queued 307 on the token endpoint with a Location on the /exfil sink, once', async () => {
+    idp.behaviour.queue.push({ match: 'token', redirect: 307 })
+    const res = await send('POST', `${idp.authority()}/oauth2/v2.0/token`, {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: FORM,
+    })
+    expect(res.status).toBe(307)
+    expect(res.headers.location).toBe(`https://127.0.0.1:${idp.port}/exfil/token`)
+    expect(res.headers['content-length']).toBe('0')
+    expect(res.text).toBe('')
+    expect(idp.behaviour.queue).toEqual([])
+    // Node's https.request does not follow redirects: nothing reached the sink.
+    expect(idp.exfilHits).toEqual([])
+    expect(idp.count('exfil')).toBe(0)
+    const next = await tokenPost({ grant_type: 'client_credentials' })
+    expect(next.status).toBe(400)
+    expect(idp.requests.map((r) => r.kind)).toEqual(['token', 'token'])
+  })
+
+  it.each([
+    { match: 'openid', status: 301, path: '/v2.0/.well-known/openid-configuration', after: 200 },
+    { match: 'openid', status: 308, path: '/v2.0/.well-known/openid-configuration', after: 200 },
+    { match: 'token', status: 302, path: '/oauth2/v2.0/token', after: 400 },
+    { match: 'token', status: 303, path: '/oauth2/v2.0/token', after: 400 },
+    { match: 'graph', status: 303, path: '/v1.0/me', after: 401 },
+    { match: 'graph', status: 307, path: '/v1.0/me', after: 401 },
+  ] as const)(
+    'answers $match with a queued $status to /exfil/$match',
+    async ({ match, status, path, after }) => {
+      idp.behaviour.queue.push({ match, redirect: status })
+      const url = match === 'graph' ? `${idp.url}${path}` : `${idp.authority()}${path}`
+      const method = match === 'token' ? 'POST' : 'GET'
+      const res = await send(method, url)
+      expect(res.status).toBe(status)
+      expect(res.headers.location).toBe(`https://127.0.0.1:${idp.port}/exfil/${match}`)
+      expect(res.text).toBe('')
+      expect(idp.exfilHits).toHaveLength(0)
+      expect((await send(method, url)).status).toBe(after)
+      expect(idp.behaviour.queue).toEqual([])
+    },
+  )
+
+  it('records every request that reaches /exfil: method, path, raw body; reset empties it', async () => {
+    idp.behaviour.queue.push({ match: 'token', redirect: 308 })
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' }
+    const first = await send('POST', `${idp.authority()}/oauth2/v2.0/token`, { headers, body: FORM })
+    expect(first.status).toBe(308)
+    // Play a client that follows the redirect and re-sends its POST body.
+    const followed = await send('POST', String(first.headers.location), { headers, body: FORM })
+    expect(followed.status).toBe(200)
+    expect(followed.text).toBe('recorded\n')
+    const direct = await send('GET', `${idp.url}/exfil?x=1`)
+    expect(direct.status).toBe(200)
+
+    expect(idp.exfilHits).toHaveLength(2)
+    expect(idp.exfilHits[0]).toMatchObject({
+      kind: 'exfil',
+      method: 'POST',
+      path: '/exfil/token',
+      body: 'grant_type=client_credentials&client_id=app-1&client_secret=s3cret~x',
+      form: { grant_type: 'client_credentials', client_id: 'app-1', client_secret: 's3cret~x' },
+    })
+    expect(idp.exfilHits[1]).toMatchObject({
+      kind: 'exfil',
+      method: 'GET',
+      path: '/exfil',
+      query: { x: '1' },
+      body: '',
+    })
+    expect(idp.count('exfil')).toBe(2)
+    expect(idp.requests.map((r) => r.kind)).toEqual(['token', 'exfil', 'exfil'])
+    // Only sink requests carry the raw body.
+    expect(idp.requests[0]?.body).toBeUndefined()
+
+    idp.reset()
+    expect(idp.exfilHits).toEqual([])
+    expect(idp.count('exfil')).toBe(0)
+  })
+})
+
+describe('token endpoint parameter errors', () => {
+  it('names the missing parameter in AADSTS900144', async () => {
+    const auth = { client_id: idp.clientId, client_secret: idp.clientSecret }
+    const forms: Array<Record<string, string>> = [
+      {},
+      auth,
+      { ...auth, grant_type: 'authorization_code' },
+      { ...auth, grant_type: 'refresh_token' },
+    ]
+    const seen: string[] = []
+    for (const form of forms) {
+      const res = await tokenPost(form)
+      expect(res.status).toBe(400)
+      expect(res.json().error).toBe('invalid_request')
+      expect(aadsts(res)).toBe(900144)
+      seen.push(String(res.json().error_description).split('\r\n')[0] ?? '')
+    }
+    expect(seen).toEqual([
+      "AADSTS900144: The request body must contain the following parameter: 'client_id'.",
+      "AADSTS900144: The request body must contain the following parameter: 'grant_type'.",
+      "AADSTS900144: The request body must contain the following parameter: 'code'.",
+      "AADSTS900144: The request body must contain the following parameter: 'refresh_token'.",
+    ])
   })
 })

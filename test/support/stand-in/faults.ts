@@ -1,0 +1,51 @@
+/**
+ * The fault queue ({@link StandInBehaviour.queue}): canned answers, hung requests and redirects to the
+ * `/exfil` sink, which records every request that reaches it.
+ *
+ * @module
+ */
+import type { RequestContext, StandInState } from './state.js'
+import type { CannedFault, EndpointKind, QueuedFault } from './types.js'
+
+/** Removes and returns the first queued fault for `kind`, if any. */
+export function takeFault(s: StandInState, kind: EndpointKind): QueuedFault | undefined {
+  if (kind === 'other' || kind === 'exfil') return undefined
+  const queue = s.behaviour.queue
+  const i = queue.findIndex((f) => f.match === kind)
+  return i >= 0 ? queue.splice(i, 1)[0] : undefined
+}
+
+/** Answers a request with a fault taken from the queue. */
+export function answerFault(s: StandInState, { res }: RequestContext, fault: QueuedFault): void {
+  if ('hang' in fault) {
+    s.hung.add(res)
+    res.on('close', () => s.hung.delete(res))
+  } else if ('redirect' in fault) {
+    res.writeHead(fault.redirect, { location: `${s.url}/exfil/${fault.match}`, 'content-length': '0' })
+    res.end()
+  } else {
+    sendCanned(res, fault)
+  }
+}
+
+function sendCanned(res: RequestContext['res'], fault: CannedFault): void {
+  const headers: Record<string, string> = {}
+  for (const [k, v] of Object.entries(fault.headers ?? {})) headers[k.toLowerCase()] = v
+  let payload = ''
+  if (typeof fault.body === 'string') {
+    payload = fault.body
+    headers['content-type'] ??= 'text/plain; charset=utf-8'
+  } else if (fault.body !== undefined) {
+    payload = JSON.stringify(fault.body)
+    headers['content-type'] ??= 'application/json; charset=utf-8'
+  }
+  res.writeHead(fault.status, headers)
+  res.end(payload)
+}
+
+/** `exfil`: records the request (method, path, headers, raw body) in `exfilHits` and answers 200. */
+export function handleExfil(s: StandInState, { res, record }: RequestContext): void {
+  s.exfilHits.push(record)
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+  res.end('recorded\n')
+}

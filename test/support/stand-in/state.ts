@@ -1,0 +1,187 @@
+/**
+ * The state one stand-in shares between its endpoint handlers: the tenant, app and user it serves, its
+ * signing key, the behaviour knobs (fault queue included), the request log, outstanding grants, and the
+ * per-request context a handler receives.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { CryptoKey, JWK } from 'jose'
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
+import type {
+  IssuedSecrets,
+  RecordedRequest,
+  StandInBehaviour,
+  StandInOptions,
+  StandInUser,
+} from './types.js'
+import { randomClientSecret } from './util.js'
+
+const DEFAULT_TENANT_ID = '7d1c3b52-0d6e-4a43-9e1f-2f5b1a3c9e10'
+const DEFAULT_TENANT_DOMAIN = 'contoso.onmicrosoft.com'
+const DEFAULT_CLIENT_ID = 'b5f0e3a1-6c2d-4f8e-9a7b-1d3c5e7f9a2b'
+const DEFAULT_USER_OID = '3f2a9c4e-8b1d-4e6f-a2c5-9d7e1b3f5a08'
+const DEFAULT_REDIRECT_URI = /^http:\/\/localhost(:\d{1,5})?\/callback$/
+
+/** An authorization code handed out by the authorize endpoint. */
+export interface CodeGrant {
+  clientId: string
+  redirectUri: string
+  scope: string
+  nonce: string | undefined
+  codeChallenge: string | undefined
+  codeChallengeMethod: string | undefined
+  sid: string
+  expiresAt: number
+  used: boolean
+}
+
+/** A refresh token handed out by the token endpoint. */
+export interface RefreshGrant {
+  clientId: string
+  scope: string
+  sid: string
+  issuedAt: Date
+  status: 'active' | 'used' | 'revoked'
+  revokedReason?: 'inactivity' | 'revoked'
+}
+
+/** Everything the handlers of one stand-in share. */
+export interface StandInState {
+  readonly tenantId: string
+  readonly tenantDomain: string
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly redirectUriPattern: RegExp
+  readonly user: StandInUser
+  /** The RS256 key that signs every token, and its `kid` (JWK thumbprint). */
+  readonly privateKey: CryptoKey
+  readonly publicKey: CryptoKey
+  readonly publicJwk: JWK
+  readonly kid: string
+  /** Mutable knobs, the fault queue among them. */
+  readonly behaviour: StandInBehaviour
+  /** A fresh copy of the knobs given at start, for reset. */
+  readonly initialBehaviour: () => StandInBehaviour
+  /** The request log, in arrival order. */
+  readonly requests: RecordedRequest[]
+  /** The requests to the `/exfil` sink (also in {@link requests}). */
+  readonly exfilHits: RecordedRequest[]
+  readonly issued: IssuedSecrets
+  /** Outstanding authorization codes. */
+  readonly codes: Map<string, CodeGrant>
+  /** Every refresh token issued, with its status. */
+  readonly refreshTokens: Map<string, RefreshGrant>
+  /** Responses held open by a hang fault, destroyed on close. */
+  readonly hung: Set<ServerResponse>
+  /** `https://127.0.0.1:PORT` and `127.0.0.1:PORT`, set once the server listens. */
+  url: string
+  host: string
+}
+
+/** What a handler gets for one request. */
+export interface RequestContext {
+  req: IncomingMessage
+  res: ServerResponse
+  /** Path without the query string. */
+  path: string
+  /** The first path segment: the tenant for Entra endpoints. */
+  segment: string
+  query: Record<string, string>
+  /** The entry of the request log for this request. */
+  record: RecordedRequest
+  /** The caller's `client-request-id` when it is a GUID (Entra echoes it), else a fresh one. */
+  correlationId: string
+}
+
+export function defaultBehaviour(): StandInBehaviour {
+  return {
+    authorizeError: null,
+    rejectUsedRefreshTokens: true,
+    codeAccessTokenExpiresIn: 3600,
+    refreshAccessTokenExpiresIn: 3600,
+    codeExpiresIn: 600,
+    idTokenClaims: null,
+    accessTokenClaims: null,
+    tokenResponse: null,
+    queue: [],
+  }
+}
+
+/** Resolves the options and makes a fresh RS256 signing key. `url`/`host` stay empty until listening. */
+export async function createState(opts: StandInOptions): Promise<StandInState> {
+  const tenantId = opts.tenantId ?? DEFAULT_TENANT_ID
+  const tenantDomain = opts.tenantDomain ?? DEFAULT_TENANT_DOMAIN
+  const upn = `adele@${tenantDomain}`
+  const user: StandInUser = {
+    oid: DEFAULT_USER_OID,
+    name: 'Adele Vance',
+    userPrincipalName: upn,
+    mail: upn,
+    givenName: 'Adele',
+    surname: 'Vance',
+    jobTitle: 'Retail Manager',
+    officeLocation: '18/2111',
+    mobilePhone: null,
+    businessPhones: ['+1 425 555 0109'],
+    preferredLanguage: 'en-US',
+    ...opts.user,
+  }
+  const keyPair = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
+  const publicJwk = await exportJWK(keyPair.publicKey)
+  const initialBehaviour = (): StandInBehaviour => {
+    const b = { ...defaultBehaviour(), ...opts.behaviour }
+    b.queue = [...(opts.behaviour?.queue ?? [])]
+    return b
+  }
+  return {
+    tenantId,
+    tenantDomain,
+    clientId: opts.clientId ?? DEFAULT_CLIENT_ID,
+    clientSecret: opts.clientSecret ?? randomClientSecret(),
+    redirectUriPattern: opts.redirectUriPattern ?? DEFAULT_REDIRECT_URI,
+    user,
+    privateKey: keyPair.privateKey,
+    publicKey: keyPair.publicKey,
+    publicJwk,
+    kid: await calculateJwkThumbprint(publicJwk),
+    behaviour: initialBehaviour(),
+    initialBehaviour,
+    requests: [],
+    exfilHits: [],
+    issued: { codes: [], accessTokens: [], refreshTokens: [], idTokens: [] },
+    codes: new Map(),
+    refreshTokens: new Map(),
+    hung: new Set(),
+    url: '',
+    host: '',
+  }
+}
+
+/** Restores the knobs and empties the logs; outstanding codes and refresh tokens stay valid. */
+export function resetState(s: StandInState): void {
+  Object.assign(s.behaviour, s.initialBehaviour())
+  s.requests.length = 0
+  s.exfilHits.length = 0
+  s.issued.codes.length = 0
+  s.issued.accessTokens.length = 0
+  s.issued.refreshTokens.length = 0
+  s.issued.idTokens.length = 0
+}
+
+/** Marks every refresh token issued so far as revoked. */
+export function revokeRefreshTokens(s: StandInState, reason: 'inactivity' | 'revoked'): void {
+  for (const grant of s.refreshTokens.values()) {
+    grant.status = 'revoked'
+    grant.revokedReason = reason
+  }
+}
+
+/** Resolves a tenant path segment: the tenant id for the GUID or domain, `null` for organizations/common. */
+export function resolveTenant(s: StandInState, segment: string): { known: boolean; tid: string | null } {
+  const seg = segment.toLowerCase()
+  if (seg === s.tenantId.toLowerCase() || seg === s.tenantDomain.toLowerCase())
+    return { known: true, tid: s.tenantId }
+  if (seg === 'organizations' || seg === 'common') return { known: true, tid: null }
+  return { known: false, tid: null }
+}
