@@ -10,11 +10,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EncryptedFileStore } from '../../src/storage/encrypted.js'
 import { openKeychain } from '../../src/storage/keychain.js'
+import { needs } from '../support/capabilities.js'
 import { CLI, type CliResult, runCli, standInEnv, tempHome } from '../support/cli.js'
 import { standInForFile } from '../support/stand-in.js'
-
-// Outside `npm test` (no Secret Service) this file is skipped; in CI it never is.
-const haveSecretService = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS) || process.env.CI === 'true'
 
 const s = await standInForFile()
 
@@ -48,7 +46,8 @@ function cacheFile(home: string, ext: string): string {
   return join(home, f)
 }
 
-describe.skipIf(!haveSecretService)('keychain storage (real Secret Service)', () => {
+// Outside `npm test` (no Secret Service) these are skipped; in CI a missing Secret Service fails the run.
+describe.skipIf(needs('secret-service'))('README Storage: keychain (real Secret Service)', () => {
   it('round-trips a 20 KB cache through the keychain-keyed encrypted file', async () => {
     const home = tempHome()
     const store = new EncryptedFileStore(
@@ -261,7 +260,7 @@ describe('file storage safety', () => {
   })
 })
 
-describe.skipIf(!haveSecretService)('concurrent use', () => {
+describe.skipIf(needs('secret-service'))('README Storage: concurrent runs', () => {
   it('20 parallel `token` runs with an access token inside the renewal window refresh exactly once', async () => {
     const home = tempHome()
     const env = keychainEnv(home)

@@ -3,12 +3,10 @@
  * JSON; `secret set` asks with a hidden prompt. `script` gives the CLI a real pseudo-terminal.
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { needs } from '../support/capabilities.js'
 import { CLI, standInEnv, tempHome } from '../support/cli.js'
 import { standInForFile } from '../support/stand-in.js'
-
-const haveScript = existsSync('/usr/bin/script')
 
 /** Runs the CLI on a pseudo-terminal (async: the stand-in answers from this process). */
 function inTerminal(
@@ -45,7 +43,7 @@ function inTerminal(
 
 const s = await standInForFile()
 
-describe.skipIf(!haveScript)('on a terminal', () => {
+describe.skipIf(needs('script'))('README Output and exit codes: on a terminal', () => {
   it('colours errors on a TTY, and never with NO_COLOR', async () => {
     const env = { PATH: process.env.PATH, ENTRA_LOGIN_HOME: tempHome(), TERM: 'xterm' }
     const coloured = await inTerminal(['token', '--tenant', 'a/b'], env)
@@ -66,28 +64,25 @@ describe.skipIf(!haveScript)('on a terminal', () => {
   })
 })
 
-describe.skipIf(!haveScript || !(process.env.DBUS_SESSION_BUS_ADDRESS || process.env.CI === 'true'))(
-  'secret set on a terminal',
-  () => {
-    it('asks with a hidden prompt: the typed secret is stored but never echoed', async () => {
-      const home = tempHome()
-      const env = standInEnv(s, home, {
-        TERM: 'xterm',
-        ENTRA_STORAGE: undefined,
-        ENTRA_CLIENT_SECRET: undefined,
-        DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
-      })
-      const r = await inTerminal(['secret', 'set'], env, `${s.clientSecret}\r`)
-      expect(r.code, r.out).toBe(0)
-      expect(r.out).toContain('(input hidden)')
-      expect(r.out).toContain('Stored the client secret')
-      expect(r.out).not.toContain(s.clientSecret)
-      // The stored secret works: login needs no other source.
-      const login = await inTerminal(['login'], env)
-      expect(login.code, login.out).toBe(0)
-      const status = await inTerminal(['status'], env)
-      expect(status.out).toContain('client secret: keychain')
-      expect((await inTerminal(['logout', '--all'], env)).code).toBe(0)
+describe.skipIf(needs('script', 'secret-service'))('README Storage: secret set on a terminal', () => {
+  it('asks with a hidden prompt: the typed secret is stored but never echoed', async () => {
+    const home = tempHome()
+    const env = standInEnv(s, home, {
+      TERM: 'xterm',
+      ENTRA_STORAGE: undefined,
+      ENTRA_CLIENT_SECRET: undefined,
+      DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
     })
-  },
-)
+    const r = await inTerminal(['secret', 'set'], env, `${s.clientSecret}\r`)
+    expect(r.code, r.out).toBe(0)
+    expect(r.out).toContain('(input hidden)')
+    expect(r.out).toContain('Stored the client secret')
+    expect(r.out).not.toContain(s.clientSecret)
+    // The stored secret works: login needs no other source.
+    const login = await inTerminal(['login'], env)
+    expect(login.code, login.out).toBe(0)
+    const status = await inTerminal(['status'], env)
+    expect(status.out).toContain('client secret: keychain')
+    expect((await inTerminal(['logout', '--all'], env)).code).toBe(0)
+  })
+})
