@@ -52,9 +52,11 @@ function signIn(extra: Env = {}) {
 const ESC = '\x1b'
 const BEL = '\x07'
 const NOW = () => Math.floor(Date.now() / 1000)
+/** `state` and `nonce`: 32 random bytes (256 bits), base64url without padding. */
+const RANDOM_256_BITS = /^[A-Za-z0-9_-]{43}$/
 
 describe('README Security › Protocol: PKCE, state and nonce', () => {
-  it('each attempt uses S256 with a fresh verifier that hashes to its challenge, and a fresh state and nonce', async () => {
+  it('each attempt uses S256 with a fresh verifier that hashes to its challenge, a fresh 256-bit state and nonce, and the loopback redirect URI', async () => {
     await signIn()
     await signIn()
     const authorize = s.requests.filter((r) => r.kind === 'authorize')
@@ -67,6 +69,10 @@ describe('README Security › Protocol: PKCE, state and nonce', () => {
       const verifier = redeem[i]?.form?.code_verifier ?? ''
       expect(verifier).toMatch(/^[A-Za-z0-9_-]{44}$/) // MSAL: 33 random characters, base64url
       expect(createHash('sha256').update(verifier, 'ascii').digest('base64url')).toBe(a.query.code_challenge)
+      expect(a.query.state).toMatch(RANDOM_256_BITS)
+      expect(a.query.nonce).toMatch(RANDOM_256_BITS)
+      expect(a.query.redirect_uri).toMatch(/^http:\/\/localhost:\d+\/callback$/)
+      expect(redeem[i]?.form?.redirect_uri).toBe(a.query.redirect_uri)
     }
     const [a1, a2] = authorize
     expect(a1?.query.code_challenge).not.toBe(a2?.query.code_challenge)
@@ -141,6 +147,7 @@ describe('README Security › Protocol: authority and tenant', () => {
   it('a tenant that is not a GUID, domain, organizations or common is exit 2 with a hint, before any request', async () => {
     const env = standInEnv(s, tempHome(), { ENTRA_AUTHORITY: undefined })
     for (const tenant of [
+      'a/b',
       '../../x',
       'x/../../evil.example',
       '..',
