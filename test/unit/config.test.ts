@@ -28,8 +28,8 @@ function usage(fn: () => unknown): CliError {
   throw new Error('expected a usage error')
 }
 
-describe('settings precedence: flag > --env-file > environment > config file > default', () => {
-  it('uses defaults for the authority host, Graph, port, timeout and storage', () => {
+describe('README Settings: precedence flag > --env-file > environment > config file > default', () => {
+  it('defaults: login.microsoftonline.com, graph.microsoft.com, port 5001, timeout 300 s, and no browser program', () => {
     const s = resolveSettings(
       {},
       { ENTRA_LOGIN_HOME: home(), ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID },
@@ -43,7 +43,7 @@ describe('settings precedence: flag > --env-file > environment > config file > d
     expect(s.browser).toBeUndefined()
   })
 
-  it('ranks each source in order', () => {
+  it('ranks port and tenant from each source in order', () => {
     const h = home({ tenant: 'config.example.com', clientId: CID, port: 7000 })
     const envFile = join(h, '.env')
     writeFileSync(envFile, 'ENTRA_PORT=6000\nTENANT_ID=envfile.example.com\n')
@@ -66,7 +66,7 @@ describe('settings precedence: flag > --env-file > environment > config file > d
     expect(none.browser).toBeUndefined()
   })
 
-  it('reads the secret from the env file before the environment', () => {
+  it('reads the client secret from the --env-file before the environment', () => {
     const h = home()
     const envFile = join(h, '.env')
     writeFileSync(envFile, 'CLIENT_SECRET=from-file\n')
@@ -81,10 +81,10 @@ describe('settings precedence: flag > --env-file > environment > config file > d
   })
 })
 
-describe('validation (exit 2, before any request)', () => {
+describe('README Settings: validation is exit 2, before any request', () => {
   const base = { ENTRA_LOGIN_HOME: home(), ENTRA_CLIENT_ID: CID }
   it.each([['a/b'], ['../../x'], ['evil.example/x'], ['-bad.example.com'], [''], ['not a tenant'], ['x']])(
-    'refuses tenant %j',
+    'refuses the tenant %j',
     (tenant) => {
       usage(() => resolveSettings({ tenant }, base, quiet))
     },
@@ -95,7 +95,7 @@ describe('validation (exit 2, before any request)', () => {
     ['Contoso.OnMicrosoft.com', 'contoso.onmicrosoft.com'],
     ['organizations', 'organizations'],
     ['COMMON', 'common'],
-  ])('accepts tenant %j', (tenant, want) => {
+  ])('accepts the tenant %j', (tenant, want) => {
     expect(resolveSettings({ tenant }, base, quiet).tenant).toBe(want)
   })
 
@@ -124,7 +124,7 @@ describe('validation (exit 2, before any request)', () => {
     expect(ok.authorityHost).toBe('login.microsoftonline.us')
   })
 
-  it.each([['-1'], ['65536'], ['1.5'], ['abc'], ['']])('refuses port %j', (port) => {
+  it.each([['-1'], ['65536'], ['1.5'], ['abc'], ['']])('refuses the port %j', (port) => {
     usage(() => resolveSettings({ port }, { ...base, ENTRA_TENANT_ID: TID }, quiet))
   })
 
@@ -138,11 +138,11 @@ describe('validation (exit 2, before any request)', () => {
     usage(() => resolveSettings({ graphUrl: 'https://graph.microsoft.com/v1.0' }, env, quiet))
   })
 
-  it('reports a malformed config file with file:line:col and warns about unknown keys', () => {
+  it('reports a malformed config file as file:line:col and warns about unknown keys', () => {
     const h = home()
     writeFileSync(join(h, 'config.json'), '{\n  "tenant": "x.example.com",\n  "port": 50O1\n}\n')
     const e = usage(() => resolveSettings({}, { ENTRA_LOGIN_HOME: h }, quiet))
-    expect(e.message).toMatch(/config\.json:3:\d+: malformed JSON/)
+    expect(e.message).toBe(`${join(h, 'config.json')}:3:13: malformed JSON`) // the "O" in 50O1
     const warnings: string[] = []
     writeFileSync(join(h, 'config.json'), JSON.stringify({ tenant: TID, clientId: CID, colour: 'blue' }))
     resolveSettings({}, { ENTRA_LOGIN_HOME: h }, { warn: (l) => warnings.push(l) })
@@ -150,7 +150,7 @@ describe('validation (exit 2, before any request)', () => {
   })
 })
 
-describe('scopes', () => {
+describe('README Security › Protocol: scopes must all belong to one resource (unit)', () => {
   it('accepts several scopes of one resource, deduplicated', () => {
     expect(validateScopes(['User.Read Mail.Read', 'User.Read'], '--scope')).toEqual([
       'User.Read',
@@ -160,7 +160,7 @@ describe('scopes', () => {
       'https://management.azure.com/.default',
     ])
   })
-  it('refuses scopes for two resources', () => {
+  it('refuses scopes for two resources (exit 2)', () => {
     usage(() => validateScopes(['User.Read', 'https://management.azure.com/.default'], '--scope'))
   })
 })

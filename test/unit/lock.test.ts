@@ -8,15 +8,15 @@ import { needs } from '../support/capabilities.js'
 
 const dir = () => mkdtempSync(join(tmpdir(), 'entra-lock-'))
 
-describe('cache lock', () => {
-  it('records this process and removes the file afterwards', async () => {
+describe('README Storage: the cache lock (concurrent runs are safe)', () => {
+  it('records this process (PID first) in the lock file and removes the file afterwards', async () => {
     const path = join(dir(), 'c.lock')
     const seen = await withLock(path, async () => readFileSync(path, 'utf8'))
     expect(seen.split('\n')[0]).toBe(String(process.pid))
     expect(existsSync(path)).toBe(false)
   })
 
-  it('serialises holders: no two run at once', async () => {
+  it('serialises holders: no two of 10 run at once', async () => {
     const path = join(dir(), 'c.lock')
     let inside = 0
     let maxInside = 0
@@ -44,7 +44,7 @@ describe('cache lock', () => {
     expect(ownerIsDead(`${process.pid}\n1\n`)).toBe(true)
   })
 
-  it('takes over a stale lock at once and gives up on a live one after the timeout', async () => {
+  it('takes over a stale lock at once and gives up on a live one after the timeout (exit 6)', async () => {
     const d = dir()
     const stale = join(d, 'stale.lock')
     writeFileSync(stale, '4194999\n1\n')
