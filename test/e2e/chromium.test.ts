@@ -27,7 +27,7 @@ async function waitForFile(path: string, ms: number): Promise<string> {
 // `npm test` installs Chromium (scripts/with-test-env.sh); a bare `vitest` run on a machine without it
 // skips this file, and in CI a missing browser fails the run.
 describe.skipIf(needs('chromium'))('README Quick start: login with headless Chromium', () => {
-  it('lands on the success page and prints the profile', async () => {
+  it('a real browser lands on the success page and login prints the profile', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'entra-login-chromium-'))
     const dump = join(dir, 'dom.html')
     const env = standInEnv(s, tempHome(), {

@@ -44,7 +44,7 @@ function inTerminal(
 const s = await standInForFile()
 
 describe.skipIf(needs('script'))('README Output and exit codes: on a terminal', () => {
-  it('colours errors on a TTY, and never with NO_COLOR', async () => {
+  it('colours errors on a terminal, and never with NO_COLOR', async () => {
     const env = { PATH: process.env.PATH, ENTRA_LOGIN_HOME: tempHome(), TERM: 'xterm' }
     const coloured = await inTerminal(['token', '--tenant', 'a/b'], env)
     expect(coloured.code).toBe(2)
@@ -55,7 +55,7 @@ describe.skipIf(needs('script'))('README Output and exit codes: on a terminal', 
     expect(plain.out).not.toContain('\x1b[')
   })
 
-  it('login prints a short human summary instead of the JSON profile', async () => {
+  it('login on a terminal prints a short human summary instead of the JSON profile', async () => {
     const env = standInEnv(s, tempHome(), { TERM: 'xterm' })
     const r = await inTerminal(['login'], env)
     expect(r.code).toBe(0)
@@ -65,7 +65,7 @@ describe.skipIf(needs('script'))('README Output and exit codes: on a terminal', 
 })
 
 describe.skipIf(needs('script', 'secret-service'))('README Storage: secret set on a terminal', () => {
-  it('asks with a hidden prompt: the typed secret is stored but never echoed', async () => {
+  it('secret set asks with a hidden prompt: the typed secret is stored but never echoed', async () => {
     const home = tempHome()
     const env = standInEnv(s, home, {
       TERM: 'xterm',
