@@ -202,6 +202,7 @@ export function listenerCases(state: string): fc.Arbitrary<Case> {
         { weight: 6, arbitrary: fc.constant('HTTP/1.1') },
         fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/0.9', 'http/1.1', ''),
       ),
+      // The Host values meant to be accepted are written out again in the test's acceptedHosts().
       hosts: fc.oneof(
         {
           weight: 6,
