@@ -13,8 +13,8 @@ async function follow(url: string): Promise<{ status: number; body: string; head
   return { status: res.status, body: await res.text(), headers: res.headers }
 }
 
-describe('--no-browser', () => {
-  it('prints the URL, launches nothing, and completes when the URL is opened', async () => {
+describe('README Use it with your tenant: --no-browser', () => {
+  it('login --no-browser prints the URL, launches nothing, and completes when the URL is opened elsewhere', async () => {
     const child = startCli(['login', '--no-browser'], {
       env: standInEnv(s, tempHome(), { ENTRA_BROWSER: '/nonexistent/browser' }),
     })
@@ -29,5 +29,5 @@ describe('--no-browser', () => {
     expect(JSON.parse(r.stdout).id).toBe(s.user.oid)
   })
 
-  // A user who cancels (exit 4, a "cancelled" page): test/security/listener.test.ts, requirement 8.
+  // A user who cancels (exit 4, a "cancelled" page): test/security/listener.test.ts, README Security › Result pages.
 })

@@ -1,10 +1,11 @@
 /** Usage errors: exit 2, nothing on stdout; help and version on request: exit 0. */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { runCli, tempHome } from '../support/cli.js'
 
 const env = { PATH: process.env.PATH, ENTRA_LOGIN_HOME: tempHome(), NO_COLOR: '1' }
 
-describe('usage', () => {
+describe('README Output and exit codes: usage errors exit 2; help and version exit 0', () => {
   it.each([
     [[], /Usage: entra-login/],
     [['secret'], /Usage: entra-login secret/],
@@ -12,7 +13,7 @@ describe('usage', () => {
     [['token', '--bogus'], /unknown option '--bogus'/],
     [['login', '--port'], /argument missing/],
     [['token', '--client-secret', 'x'], /never accepted as a flag value/],
-  ])('%j exits 2 with nothing on stdout', async (args, message) => {
+  ])('the usage error %j exits 2 with nothing on stdout', async (args, message) => {
     const r = await runCli(args, { env })
     expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
@@ -28,9 +29,10 @@ describe('usage', () => {
     },
   )
 
-  it('--version prints the version', async () => {
+  it('--version prints the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
     const r = await runCli(['--version'], { env })
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
+    expect(r.stdout).toBe(`${version}\n`)
   })
 })

@@ -6,12 +6,12 @@
  * test-only pause in writeFileAtomic), and SIGKILL at random moments. The namespace tests need
  * root (or user namespaces): they are a visible skip without it, and fail with CI=true.
  */
-import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { needs } from '../support/capabilities.js'
 import {
   CLI,
   type CliResult,
@@ -23,7 +23,6 @@ import {
   startCli,
   tempHome,
 } from '../support/cli.js'
-import { requireCapability } from '../support/privileges.js'
 import { entraError, graphError, type QueuedFault, standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
@@ -31,26 +30,6 @@ const s = await standInForFile()
 type Env = Record<string, string | undefined>
 
 const NO_STACK = /^\s+at /m
-
-/** True when this process may create network / mount namespaces (root here; CI containers may refuse). */
-function can(args: string[]): boolean {
-  try {
-    execFileSync('unshare', args, { stdio: 'ignore', timeout: 5000 })
-    return true
-  } catch {
-    return false
-  }
-}
-const canUnshareNet = requireCapability('network namespace (unshare -n)', can(['-n', 'true']))
-const canMountTmpfs = requireCapability(
-  'tmpfs mount in a mount namespace (unshare -m, mount -t tmpfs)',
-  can([
-    '-m',
-    'sh',
-    '-c',
-    'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d"; s=$?; umount "$d"; rmdir "$d"; exit $s',
-  ]),
-)
 
 /**
  * Signs in with file storage. With `expiring`, the access token is already inside MSAL's
@@ -264,24 +243,27 @@ describe('19. Network', () => {
     expect(r.stdout).toBe('')
   })
 
-  it.skipIf(!canUnshareNet)('with no network at all (unshare -n) token exits 5 with a hint', async () => {
-    const { home, env } = await signIn({ expiring: true })
-    const before = sha256(cacheFile(home))
-    const r = await timed(
-      runCliVia(['unshare', '-n'], ['token'], { env, stdin: 'ignore', timeoutMs: 15_000 }),
-    )
-    expect(r.code, r.stderr).toBe(5)
-    expect(r.ms).toBeLessThan(6000)
-    expect(r.stdout).toBe('')
-    expect(oneLineError(r)).toMatch(/cannot reach 127\.0\.0\.1:\d+/)
-    expect(r.stderr).toMatch(/^hint: .*network/m)
-    expect(s.count('token')).toBe(0)
-    // Nothing was lost: back on the network the same cache refreshes.
-    expect(sha256(cacheFile(home))).toBe(before)
-    const again = await runCli(['token'], { env })
-    expect(again.code, again.stderr).toBe(0)
-    expect(s.count('token', 'refresh_token')).toBe(1)
-  })
+  it.skipIf(needs('unshare-net'))(
+    'with no network at all (unshare -n) token exits 5 with a hint',
+    async () => {
+      const { home, env } = await signIn({ expiring: true })
+      const before = sha256(cacheFile(home))
+      const r = await timed(
+        runCliVia(['unshare', '-n'], ['token'], { env, stdin: 'ignore', timeoutMs: 15_000 }),
+      )
+      expect(r.code, r.stderr).toBe(5)
+      expect(r.ms).toBeLessThan(6000)
+      expect(r.stdout).toBe('')
+      expect(oneLineError(r)).toMatch(/cannot reach 127\.0\.0\.1:\d+/)
+      expect(r.stderr).toMatch(/^hint: .*network/m)
+      expect(s.count('token')).toBe(0)
+      // Nothing was lost: back on the network the same cache refreshes.
+      expect(sha256(cacheFile(home))).toBe(before)
+      const again = await runCli(['token'], { env })
+      expect(again.code, again.stderr).toBe(0)
+      expect(s.count('token', 'refresh_token')).toBe(1)
+    },
+  )
 })
 
 describe('20. Graph 401', () => {
@@ -385,7 +367,7 @@ async function pausedAt(marker: string, run: Promise<CliResult>, timeoutMs = 15_
 }
 
 describe('21. Atomic writes', () => {
-  it.skipIf(!canMountTmpfs)(
+  it.skipIf(needs('mount-tmpfs'))(
     'a refresh that cannot be written (ENOSPC) fails with one line and leaves the old cache intact',
     async () => {
       const { home, env } = await signIn({ expiring: true })
@@ -407,7 +389,7 @@ describe('21. Atomic writes', () => {
     },
   )
 
-  it.skipIf(!canMountTmpfs)(
+  it.skipIf(needs('mount-tmpfs'))(
     'on a completely full disk token fails with one line, before any refresh, and leaves no lock behind',
     async () => {
       const { home, env } = await signIn({ expiring: true })

@@ -28,8 +28,8 @@ function usage(fn: () => unknown): CliError {
   throw new Error('expected a usage error')
 }
 
-describe('settings precedence: flag > --env-file > environment > config file > default', () => {
-  it('uses defaults for the authority host, Graph, port, timeout and storage', () => {
+describe('README Settings: precedence flag > --env-file > environment > config file > default', () => {
+  it('defaults: login.microsoftonline.com, graph.microsoft.com, port 5001, timeout 300 s, and no browser program', () => {
     const s = resolveSettings(
       {},
       { ENTRA_LOGIN_HOME: home(), ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID },
@@ -44,7 +44,7 @@ describe('settings precedence: flag > --env-file > environment > config file > d
     expect(s.browser).toBeUndefined()
   })
 
-  it('ranks each source in order', () => {
+  it('ranks port and tenant from each source in order', () => {
     const h = home({ tenant: 'config.example.com', clientId: CID, port: 7000 })
     const envFile = join(h, '.env')
     writeFileSync(envFile, 'ENTRA_PORT=6000\nTENANT_ID=envfile.example.com\n')
@@ -67,7 +67,7 @@ describe('settings precedence: flag > --env-file > environment > config file > d
     expect(none.browser).toBeUndefined()
   })
 
-  it('reads the secret from the env file before the environment', () => {
+  it('reads the client secret from the --env-file before the environment', () => {
     const h = home()
     const envFile = join(h, '.env')
     writeFileSync(envFile, 'CLIENT_SECRET=from-file\n')
@@ -82,10 +82,10 @@ describe('settings precedence: flag > --env-file > environment > config file > d
   })
 })
 
-describe('validation (exit 2, before any request)', () => {
+describe('README Settings: validation is exit 2, before any request', () => {
   const base = { ENTRA_LOGIN_HOME: home(), ENTRA_CLIENT_ID: CID }
   it.each([['a/b'], ['../../x'], ['evil.example/x'], ['-bad.example.com'], [''], ['not a tenant'], ['x']])(
-    'refuses tenant %j',
+    'refuses the tenant %j',
     (tenant) => {
       usage(() => resolveSettings({ tenant }, base, quiet))
     },
@@ -96,7 +96,7 @@ describe('validation (exit 2, before any request)', () => {
     ['Contoso.OnMicrosoft.com', 'contoso.onmicrosoft.com'],
     ['organizations', 'organizations'],
     ['COMMON', 'common'],
-  ])('accepts tenant %j', (tenant, want) => {
+  ])('accepts the tenant %j', (tenant, want) => {
     expect(resolveSettings({ tenant }, base, quiet).tenant).toBe(want)
   })
 
@@ -125,7 +125,7 @@ describe('validation (exit 2, before any request)', () => {
     expect(ok.authorityHost).toBe('login.microsoftonline.us')
   })
 
-  it.each([['-1'], ['65536'], ['1.5'], ['abc'], ['']])('refuses port %j', (port) => {
+  it.each([['-1'], ['65536'], ['1.5'], ['abc'], ['']])('refuses the port %j', (port) => {
     usage(() => resolveSettings({ port }, { ...base, ENTRA_TENANT_ID: TID }, quiet))
   })
 
@@ -163,11 +163,11 @@ describe('validation (exit 2, before any request)', () => {
     expect(e.message).toBe('--authority has broken percent-encoding in its tenant segment')
   })
 
-  it('reports a malformed config file with file:line:col and warns about unknown keys', () => {
+  it('reports a malformed config file as file:line:col and warns about unknown keys', () => {
     const h = home()
     writeFileSync(join(h, 'config.json'), '{\n  "tenant": "x.example.com",\n  "port": 50O1\n}\n')
     const e = usage(() => resolveSettings({}, { ENTRA_LOGIN_HOME: h }, quiet))
-    expect(e.message).toMatch(/config\.json:3:\d+: malformed JSON/)
+    expect(e.message).toBe(`${join(h, 'config.json')}:3:13: malformed JSON`) // the "O" in 50O1
     const warnings: string[] = []
     writeFileSync(join(h, 'config.json'), JSON.stringify({ tenant: TID, clientId: CID, colour: 'blue' }))
     resolveSettings({}, { ENTRA_LOGIN_HOME: h }, { warn: (l) => warnings.push(l) })
@@ -175,7 +175,7 @@ describe('validation (exit 2, before any request)', () => {
   })
 })
 
-describe('scopes', () => {
+describe('README Security › Protocol: scopes must all belong to one resource (unit)', () => {
   it('accepts several scopes of one resource, deduplicated', () => {
     expect(validateScopes(['User.Read Mail.Read', 'User.Read'], '--scope')).toEqual([
       'User.Read',
@@ -185,7 +185,7 @@ describe('scopes', () => {
       'https://management.azure.com/.default',
     ])
   })
-  it('refuses scopes for two resources', () => {
+  it('refuses scopes for two resources (exit 2)', () => {
     usage(() => validateScopes(['User.Read', 'https://management.azure.com/.default'], '--scope'))
   })
 })

@@ -32,28 +32,28 @@ function rejects(claims: Record<string, unknown>, w = want): string {
   throw new Error('expected a rejection')
 }
 
-describe('id_token validation', () => {
-  it('accepts a good token, and one within the 5-minute leeway', () => {
+describe('README Security › Protocol: our id_token checks (unit)', () => {
+  it('accepts a good id_token, and one within the 5-minute leeway', () => {
     expect(() => validateIdTokenClaims(good, want)).not.toThrow()
     expect(() => validateIdTokenClaims({ ...good, exp: NOW - 299, iat: NOW + 299 }, want)).not.toThrow()
   })
-  it('fills the {tenantid} template from tid for organizations/common', () => {
+  it('fills the {tenantid} issuer template from tid for organizations/common, and refuses a bad or foreign tid', () => {
     const tmpl = { ...want, issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0' }
     expect(() => validateIdTokenClaims(good, tmpl)).not.toThrow()
     expect(rejects({ ...good, tid: 'not-a-guid' }, tmpl)).toContain('tid')
     expect(rejects({ ...good, tid: '00000000-0000-0000-0000-000000000000' }, tmpl)).toContain('issuer')
   })
   it.each([
-    [{ iss: 'https://evil.example/v2.0' }, 'issuer'],
-    [{ aud: '00000000-0000-0000-0000-000000000000' }, 'audience'],
-    [{ aud: [CID, 'other'] }, 'azp'],
-    [{ exp: NOW - 301 }, 'expired'],
-    [{ exp: undefined }, 'exp'],
-    [{ iat: NOW + 301 }, 'future'],
-    [{ nbf: NOW + 301 }, 'not valid yet'],
-    [{ nonce: 'other' }, 'nonce'],
-    [{ nonce: undefined }, 'nonce'],
-  ])('rejects %j', (over, word) => {
+    ['another issuer', { iss: 'https://evil.example/v2.0' }, 'issuer'],
+    ['another audience', { aud: '00000000-0000-0000-0000-000000000000' }, 'audience'],
+    ['several audiences without azp', { aud: [CID, 'other'] }, 'azp'],
+    ['exp over 5 minutes ago', { exp: NOW - 301 }, 'expired'],
+    ['no exp', { exp: undefined }, 'exp'],
+    ['iat over 5 minutes ahead', { iat: NOW + 301 }, 'future'],
+    ['nbf over 5 minutes ahead', { nbf: NOW + 301 }, 'not valid yet'],
+    ['another nonce', { nonce: 'other' }, 'nonce'],
+    ['no nonce', { nonce: undefined }, 'nonce'],
+  ])('rejects an id_token with %s (exit 4)', (_what, over, word) => {
     const claims: Record<string, unknown> = { ...good, ...over }
     for (const [k, v] of Object.entries(over)) if (v === undefined) delete claims[k]
     expect(rejects(claims)).toContain(word)

@@ -2,6 +2,7 @@ import { connect, createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { type Loopback, startLoopback } from '../../src/auth/loopback.js'
 import { CliError } from '../../src/errors.js'
+import { needs } from '../support/capabilities.js'
 import { httpGet } from '../support/http.js'
 
 const STATE = 'expected-state-value-0123456789abcdef'
@@ -27,7 +28,7 @@ async function withLoopback(fn: (lb: Loopback) => Promise<void>): Promise<void> 
   }
 }
 
-describe('loopback listener', () => {
+describe('README Security › Loopback listener (unit, on a real socket)', () => {
   it('binds 127.0.0.1 only (127.0.0.2 on the same loopback is refused) and advertises http://localhost:<port>/callback', async () => {
     await withLoopback(async (lb) => {
       expect(lb.redirectUri).toBe(`http://localhost:${lb.port}/callback`)
@@ -47,7 +48,7 @@ describe('loopback listener', () => {
     await expect(httpGet(lb.port, `/callback?code=second&state=${STATE}`)).rejects.toThrow(/ECONNREFUSED/)
   })
 
-  it('answers stray requests without ending the flow, then takes the real callback', async () => {
+  it('answers stray requests without settling, then takes the real callback and answers a replay with "already done"', async () => {
     await withLoopback(async (lb) => {
       let settled = false
       void lb.callback.then(() => {
@@ -90,7 +91,22 @@ describe('loopback listener', () => {
     })
   })
 
-  it('reports an error callback with a valid state', async () => {
+  it('acts on a request target of exactly 8192 characters and answers 414 to 8193', async () => {
+    await withLoopback(async (lb) => {
+      const target = (length: number) => {
+        const base = `/callback?code=c&state=${STATE}&pad=`
+        return `${base}${'x'.repeat(length - base.length)}`
+      }
+      expect(target(8193)).toHaveLength(8193)
+      expect((await httpGet(lb.port, target(8193))).status).toBe(414)
+      const pending = httpGet(lb.port, target(8192))
+      await expect(lb.callback).resolves.toEqual({ kind: 'code', code: 'c' })
+      await lb.finish(200, '<p>ok</p>')
+      expect((await pending).status).toBe(200)
+    })
+  })
+
+  it('settles with the error of an error callback that has the right state', async () => {
     await withLoopback(async (lb) => {
       void httpGet(
         lb.port,
@@ -104,7 +120,7 @@ describe('loopback listener', () => {
     })
   })
 
-  it('fails with PORT_IN_USE (exit 5) when the port is taken on 127.0.0.1', async () => {
+  it('fails with PORT_IN_USE (exit 5, hint `--port 0`) when the port is taken on 127.0.0.1', async () => {
     const blocker = createServer()
     await new Promise<void>((r) => blocker.listen({ host: '127.0.0.1', port: 0 }, r))
     const port = (blocker.address() as { port: number }).port
@@ -119,27 +135,29 @@ describe('loopback listener', () => {
     }
   })
 
-  it('fails when another program holds the same port on [::1]', async () => {
-    const blocker = createServer()
-    const ok = await new Promise<boolean>((r) => {
-      blocker.once('error', () => r(false))
-      blocker.listen({ host: '::1', port: 0, ipv6Only: true }, () => r(true))
-    })
-    if (!ok) return // no IPv6 loopback on this machine: nothing could squat there either
-    const port = (blocker.address() as { port: number }).port
-    try {
-      const err = await startLoopback({ port, expectedState: STATE }).catch((e: unknown) => e)
-      expect(err).toBeInstanceOf(CliError)
-      expect((err as CliError).message).toContain('[::1]')
-      // and the 127.0.0.1 side was released again
-      const again = createServer()
+  it.skipIf(needs('ipv6-loopback'))(
+    'fails when another program holds the same port on [::1], and frees 127.0.0.1 again',
+    async () => {
+      const blocker = createServer()
       await new Promise<void>((r, j) => {
-        again.once('error', j)
-        again.listen({ host: '127.0.0.1', port }, r)
+        blocker.once('error', j)
+        blocker.listen({ host: '::1', port: 0, ipv6Only: true }, r)
       })
-      again.close()
-    } finally {
-      blocker.close()
-    }
-  })
+      const port = (blocker.address() as { port: number }).port
+      try {
+        const err = await startLoopback({ port, expectedState: STATE }).catch((e: unknown) => e)
+        expect(err).toBeInstanceOf(CliError)
+        expect((err as CliError).message).toContain('[::1]')
+        // and the 127.0.0.1 side was released again
+        const again = createServer()
+        await new Promise<void>((r, j) => {
+          again.once('error', j)
+          again.listen({ host: '127.0.0.1', port }, r)
+        })
+        again.close()
+      } finally {
+        blocker.close()
+      }
+    },
+  )
 })

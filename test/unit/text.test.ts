@@ -5,23 +5,21 @@ import { parseRetryAfter } from '../../src/http.js'
 import { sanitize } from '../../src/io.js'
 import { Redactor } from '../../src/redact.js'
 
-describe('sanitize', () => {
-  it('shows control characters as escapes', () => {
+describe('README Security › Secrets: server-supplied text (unit)', () => {
+  it('sanitize shows control characters as escapes and cuts long text', () => {
     expect(sanitize('a\x1b]0;pwn\x07b\r\n')).toBe('a\\x1b]0;pwn\\x07b\\r\\n')
     expect(sanitize('x'.repeat(10), 4)).toBe('xxxx…')
   })
-})
 
-describe('escapeHtml', () => {
-  it('escapes markup', () => {
+  it('escapeHtml escapes markup for the result pages', () => {
     expect(escapeHtml(`<script>alert("x")</script>&'`)).toBe(
       '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;',
     )
   })
 })
 
-describe('Redactor', () => {
-  it('removes registered secrets and secret-shaped values', () => {
+describe('README Security › Secrets: --debug redaction (unit)', () => {
+  it('the Redactor removes registered secrets and secret-shaped values', () => {
     const r = new Redactor()
     r.add('super-secret-value')
     const text =
@@ -36,7 +34,7 @@ describe('Redactor', () => {
   })
 })
 
-describe('Entra errors', () => {
+describe('README Security › AADSTS hints (unit)', () => {
   const body = {
     error: 'invalid_client',
     error_description: 'AADSTS7000215: Invalid client secret provided.\r\nTrace ID: t\r\nCorrelation ID: c',
@@ -44,18 +42,18 @@ describe('Entra errors', () => {
     trace_id: '11111111-1111-1111-1111-111111111111',
     correlation_id: '22222222-2222-2222-2222-222222222222',
   }
-  it('parses, summarises and hints', () => {
+  it('parses an Entra error body into a one-line summary, its hint and the trace and correlation ids', () => {
     const e = parseIdpError(body)
     expect(e?.errorCodes).toEqual([7000215])
     expect(summary(e as NonNullable<typeof e>)).toBe(
       'invalid_client: AADSTS7000215: Invalid client secret provided.',
     )
-    expect(hintFor([7000215])).toContain('Value')
+    expect(hintFor([7000215])).toBe("use the client secret's Value, not its Secret ID")
     expect(idLines(e as NonNullable<typeof e>)[0]).toBe(
       'trace id: 11111111-1111-1111-1111-111111111111, correlation id: 22222222-2222-2222-2222-222222222222',
     )
   })
-  it('falls back to the AADSTS number in the description', () => {
+  it('without error_codes takes the AADSTS number from the description', () => {
     expect(
       parseIdpError({ error: 'invalid_grant', error_description: 'AADSTS700082: expired' })?.errorCodes,
     ).toEqual([700082])
@@ -63,19 +61,21 @@ describe('Entra errors', () => {
   })
 })
 
-describe('Retry-After', () => {
-  it('reads seconds and HTTP dates', () => {
-    const now = Date.parse('2026-12-04T10:00:00Z')
+describe('README Security › Faults: honouring Retry-After (unit)', () => {
+  it('parseRetryAfter reads delta-seconds and HTTP dates (rounded up, never negative)', () => {
+    const now = Date.parse('Wed, 21 Oct 2026 07:28:00 GMT')
     expect(parseRetryAfter('7', now)).toBe(7)
-    expect(parseRetryAfter('Fri, 04 Dec 2026 10:00:05 GMT', now)).toBe(5)
-    expect(parseRetryAfter('Fri, 04 Dec 2026 09:59:00 GMT', now)).toBe(0)
+    expect(parseRetryAfter(' 120 ', now)).toBe(120)
+    expect(parseRetryAfter('Wed, 21 Oct 2026 07:28:05 GMT', now)).toBe(5)
+    expect(parseRetryAfter('Wed, 21 Oct 2026 07:28:05 GMT', now + 500)).toBe(5)
+    expect(parseRetryAfter('Wed, 21 Oct 2026 07:27:00 GMT', now)).toBe(0)
     expect(parseRetryAfter('soon', now)).toBeUndefined()
     expect(parseRetryAfter(undefined, now)).toBeUndefined()
   })
 })
 
-describe('Redactor on cut-off JSON', () => {
-  it('redacts a secret whose string never closes', () => {
+describe('README Security › Secrets: --debug redaction of cut-off JSON (unit)', () => {
+  it('the Redactor redacts a secret whose string never closes', () => {
     const out = new Redactor().redact('{"access_token": "abc.def.ghi-SENTINEL')
     expect(out).not.toContain('SENTINEL')
     expect(out).toContain('"access_token":"[redacted]"')
