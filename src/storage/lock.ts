@@ -187,10 +187,13 @@ async function release(c: Ctx, path: string): Promise<void> {
  * Why nobody can replace the lock between that re-read and our unlink: a lock file is only ever
  * removed (a) by its owner's release, which unlinks only a file holding the releaser's own
  * identity, and the file holds the identity of a dead process, unique to it; or (b) by a guard
- * holder, and the guard is ours alone (O_EXCL). A new lock cannot be created while the file exists
- * (O_EXCL). So the file we unlink is the one we re-read. After we unlink it, the stale content can
- * never appear again (its owner is dead), so a waiter that judged the same stale content earlier
- * and takes the guard later finds no lock or a live owner's, and unlinks nothing.
+ * holder, and the guard is ours alone (O_EXCL; see {@link clearStaleGuard} for the one exception).
+ * Removing a stale guard never touches the lock, and a new lock cannot be created while the file
+ * exists (O_EXCL). So the file we unlink is the one we re-read. After we unlink it, the stale
+ * content can never appear again (its owner is dead), so a waiter that judged the same stale
+ * content earlier and takes the guard later finds no lock or a live owner's, and unlinks nothing.
+ * The owner is judged dead again under the guard, so a PID reused where no start time is known
+ * (`<pid>\n\n`, not Linux) by a live new owner is not taken for the dead one.
  *
  * (An empty file is stale when older than 2 s; a live owner stalled more than 2 s between its
  * O_EXCL create and its write could still write after our re-read and lose its lock.)
