@@ -249,7 +249,11 @@ export class AuthClient {
     await this.#store.write(cache.serialize())
   }
 
-  /** A token from the cache, refreshed silently when needed. Never interactive. */
+  /**
+   * A token from the cache, refreshed silently when needed. Never interactive. A refused refresh
+   * token (NOT_SIGNED_IN) leaves the cache as it was: the caller decides, after re-reading the
+   * stored cache, whether to {@link forgetAccount}.
+   */
   async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
     const cache = this.#app.getTokenCache()
     let accounts: Awaited<ReturnType<typeof cache.getAllAccounts>>
@@ -268,14 +272,20 @@ export class AuthClient {
       })
       return toToken(r.accessToken, r.expiresOn, r.account ?? account, r.scopes)
     } catch (err) {
-      const e = this.#translate(err, 'silent')
-      if (e.code === 'NOT_SIGNED_IN') {
-        // The refresh token is dead: drop the account so the next command says "not signed in" at once.
-        this.#persist = true
-        await cache.removeAccount(account).catch(() => {})
-      }
-      throw e
+      throw this.#translate(err, 'silent')
     }
+  }
+
+  /**
+   * Drops the account {@link silent} uses from the loaded cache and writes the cache, so the next
+   * command says "not signed in" at once. For a refresh token that is dead for real.
+   */
+  async forgetAccount(): Promise<void> {
+    const cache = this.#app.getTokenCache()
+    const account = (await cache.getAllAccounts())[0]
+    if (!account) return
+    this.#persist = true
+    await cache.removeAccount(account)
   }
 
   /** Maps an MSAL (or our own) error to a CliError. */

@@ -5,7 +5,7 @@
  * only when a token must actually be acquired.
  */
 
-import { notSignedIn } from '../errors.js'
+import { CliError, notSignedIn } from '../errors.js'
 import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
 import { type CacheSummary, summarizeCache } from './cache-format.js'
@@ -51,14 +51,42 @@ export class TokenService {
    * A token from the cache, refreshed when due, under the cache lock and after re-reading
    * the cache: concurrent runs refresh once, and a rotated refresh token is written before
    * the caller prints anything. No account in the cache: NOT_SIGNED_IN, with no request.
+   *
+   * When the refresh is refused (NOT_SIGNED_IN, e.g. `invalid_grant`), the stored cache is read
+   * again: if it differs from the one used, another entra-login stored a newer (rotated) refresh
+   * token meanwhile, so this tries once more with it and never signs the user out for a token a
+   * sibling already replaced. Only a refusal of the cache that is still the stored one removes the
+   * account.
    */
   async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
     return this.#o.withLock(async () => {
-      const data = await this.#o.store.read()
+      let data = await this.#o.store.read()
       if (summarizeCache(data).account === undefined) throw notSignedIn()
       const client = await this.client(await this.#o.metadata.load())
-      client.reload(data)
-      return client.silent(p)
+      for (let attempt = 1; ; attempt++) {
+        client.reload(data)
+        try {
+          return await client.silent(p)
+        } catch (err) {
+          if (!(err instanceof CliError) || err.code !== 'NOT_SIGNED_IN') throw err
+          let stored: string | undefined
+          try {
+            stored = await this.#o.store.read()
+          } catch {
+            throw err // cannot tell whether a sibling changed it: keep the account
+          }
+          if (stored === data) {
+            await client.forgetAccount().catch(() => {})
+            throw err
+          }
+          // Changed again after one retry, or signed out meanwhile: leave the cache to whoever changed it.
+          if (attempt === 2 || summarizeCache(stored).account === undefined) throw err
+          this.#o.debug?.(
+            'token: the cache changed during the refresh (another entra-login stored it); retrying once',
+          )
+          data = stored
+        }
+      }
     })
   }
 
