@@ -3,7 +3,7 @@
  * real sockets, the stand-in IdP over TLS. The last test throws arbitrary requests at the
  * listener in-process with fast-check. Run `npm run build` first (the CLI loads dist/).
  */
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { connect, createServer, type Server, type Socket } from 'node:net'
@@ -25,9 +25,65 @@ import {
   tempHome,
 } from '../support/cli.js'
 import { httpGet, type Reply } from '../support/http.js'
+import { requireCapability } from '../support/privileges.js'
 import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
+
+/** Whether this machine has an IPv6 loopback we can bind. */
+function ipv6LoopbackWorks(): Promise<boolean> {
+  return new Promise((r) => {
+    const srv = createServer()
+    srv.once('error', () => r(false))
+    srv.listen({ host: '::1', port: 0, ipv6Only: true }, () => srv.close(() => r(true)))
+  })
+}
+const haveIPv6 = requireCapability('IPv6 loopback (bind [::1])', await ipv6LoopbackWorks())
+
+/** The uid/gid of "another local user" (nobody). */
+const OTHER_USER = 65534
+function canRunAsOtherUser(): boolean {
+  try {
+    const out = execFileSync(
+      'setpriv',
+      [
+        `--reuid=${OTHER_USER}`,
+        `--regid=${OTHER_USER}`,
+        '--clear-groups',
+        process.execPath,
+        '-p',
+        'process.getuid()',
+      ],
+      { encoding: 'utf8', timeout: 5000 },
+    )
+    return out.trim() === String(OTHER_USER)
+  } catch {
+    return false
+  }
+}
+const asOtherUser = requireCapability('run a process as another user (root, setpriv)', canRunAsOtherUser())
+
+/** Another local user (nobody) tries to listen on host:port; resolves to its error code or 'bound'. */
+async function otherUserBinds(host: string, port: number): Promise<string> {
+  const script = `const s = require('node:net').createServer()
+s.once('error', (e) => { console.log(e.code); process.exit(0) })
+s.listen({ host: process.argv[1], port: Number(process.argv[2]), ipv6Only: process.argv[1].includes(':') }, () => { console.log('bound'); s.close() })`
+  const { stdout } = await promisify(execFile)(
+    'setpriv',
+    [
+      `--reuid=${OTHER_USER}`,
+      `--regid=${OTHER_USER}`,
+      '--clear-groups',
+      process.execPath,
+      '-e',
+      script,
+      host,
+      String(port),
+    ],
+    { timeout: 10_000 },
+  )
+  return stdout.trim()
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
@@ -164,60 +220,65 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 // ---------------------------------------------------------------------------------------------------------
 
 describe('loopback listener of the built CLI (issue #4)', () => {
-  it('1. loopback only: binds 127.0.0.1 alone, and will not start when [::1] or a wildcard holds the port', async () => {
-    // Squatters on the IPv6 loopback and on the wildcard addresses: login must refuse to start.
-    const squatters = await Promise.all([squat('::1'), squat('0.0.0.0'), squat('::')])
-    onTestFinished(() => {
-      for (const sq of squatters) sq.server.close()
-    })
-    const runs = await Promise.all(
-      squatters.map(async (sq) => {
-        const dump = tempFile('browser.jsonl')
-        const home = tempHome()
-        const r = await finished(
-          startCli(['login', '--port', String(sq.port)], {
-            env: standInEnv(s, home, { ENTRA_BROWSER: HTTP_BROWSER, HTTP_BROWSER_DUMP: dump }),
-          }),
-        )
-        return { sq, dump, home, r }
-      }),
-    )
-    for (const { sq, home, r } of runs) {
-      expect(r.code, r.stderr).toBe(5)
-      expect(r.stderr).toMatch(new RegExp(`^error: .*port ${sq.port}\\b`, 'm'))
-      expect(r.stderr).not.toContain('/oauth2/v2.0/authorize') // the URL is printed before any browser starts
-      expect(r.stdout).toBe('')
-      expect(cacheFiles(home)).toEqual([])
-    }
+  it.skipIf(!haveIPv6)(
+    '1. loopback only: binds 127.0.0.1 and [::1] and nothing else, and will not start when [::1] or a wildcard holds the port',
+    async () => {
+      // Squatters on the IPv6 loopback and on the wildcard addresses: login must refuse to start.
+      const squatters = await Promise.all([squat('::1'), squat('0.0.0.0'), squat('::')])
+      onTestFinished(() => {
+        for (const sq of squatters) sq.server.close()
+      })
+      const runs = await Promise.all(
+        squatters.map(async (sq) => {
+          const dump = tempFile('browser.jsonl')
+          const home = tempHome()
+          const r = await finished(
+            startCli(['login', '--port', String(sq.port)], {
+              env: standInEnv(s, home, { ENTRA_BROWSER: HTTP_BROWSER, HTTP_BROWSER_DUMP: dump }),
+            }),
+          )
+          return { sq, dump, home, r }
+        }),
+      )
+      for (const { sq, home, r } of runs) {
+        expect(r.code, r.stderr).toBe(5)
+        expect(r.stderr).toMatch(new RegExp(`^error: .*port ${sq.port}\\b`, 'm'))
+        expect(r.stderr).not.toContain('/oauth2/v2.0/authorize') // the URL is printed before any browser starts
+        expect(r.stdout).toBe('')
+        expect(cacheFiles(home)).toEqual([])
+      }
 
-    // A normal run, with the same HTTP browser: it is launched (its dump appears), and while login
-    // waits, the CLI's port is bound on 127.0.0.1 and nowhere else.
-    s.behaviour.queue = [{ match: 'authorize', status: 200, body: 'the browser stops here' }]
-    const dump = tempFile('browser.jsonl')
-    const login = startLogin({ HTTP_BROWSER_DUMP: dump }, ['login'])
-    const { port, url } = await login.waiting
-    // The dump is appended in one write, but it may still be on its way: wait for the whole line.
-    const complete = () => existsSync(dump) && readFileSync(dump, 'utf8').endsWith('\n')
-    expect(await eventually(complete, 10_000), 'the browser ran and wrote its dump').toBe(true)
-    expect(JSON.parse(readFileSync(dump, 'utf8')).argv).toEqual([url])
-    expect(await listeners(port)).toEqual([`127.0.0.1:${port}`])
-    expect(await connectOutcome('::1', port)).not.toBe('connected')
-    const lan = Object.values(networkInterfaces())
-      .flat()
-      .find((a) => a && !a.internal && a.family === 'IPv4')
-    if (lan) expect(await connectOutcome(lan.address, port)).not.toBe('connected')
-    const page = await httpGet(port, await realCallback(url))
-    expect(page.body).toContain('Signed in')
-    expect((await login.done).code).toBe(0)
+      // A normal run, with the same HTTP browser: it is launched (its dump appears), and while login
+      // waits, the CLI's port is bound on 127.0.0.1 and nowhere else.
+      s.behaviour.queue = [{ match: 'authorize', status: 200, body: 'the browser stops here' }]
+      const dump = tempFile('browser.jsonl')
+      const login = startLogin({ HTTP_BROWSER_DUMP: dump }, ['login'])
+      const { port, url } = await login.waiting
+      // The dump is appended in one write, but it may still be on its way: wait for the whole line.
+      const complete = () => existsSync(dump) && readFileSync(dump, 'utf8').endsWith('\n')
+      expect(await eventually(complete, 10_000), 'the browser ran and wrote its dump').toBe(true)
+      expect(JSON.parse(readFileSync(dump, 'utf8')).argv).toEqual([url])
+      expect((await listeners(port)).sort()).toEqual([`127.0.0.1:${port}`, `[::1]:${port}`])
+      expect(await connectOutcome('::1', port)).toBe('connected')
+      // Not a wildcard: Linux routes all of 127.0.0.0/8 to lo, and 0.0.0.0 or :: would answer here.
+      expect(await connectOutcome('127.0.0.2', port)).toBe('ECONNREFUSED')
+      const lan = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a && !a.internal && a.family === 'IPv4')
+      if (lan) expect(await connectOutcome(lan.address, port)).not.toBe('connected')
+      const page = await httpGet(port, await realCallback(url))
+      expect(page.body).toContain('Signed in')
+      expect((await login.done).code).toBe(0)
 
-    // By now a browser started by the refused runs would have written its dump and asked for the
-    // authorize page with their port in redirect_uri, and reached the squatter.
-    for (const { sq, dump } of runs) {
-      expect(existsSync(dump), 'no browser for a refused run').toBe(false)
-      expect(authorizeRequestsFor(sq.port)).toBe(0)
-      expect(sq.connections()).toBe(0)
-    }
-  })
+      // By now a browser started by the refused runs would have written its dump and asked for the
+      // authorize page with their port in redirect_uri, and reached the squatter.
+      for (const { sq, dump } of runs) {
+        expect(existsSync(dump), 'no browser for a refused run').toBe(false)
+        expect(authorizeRequestsFor(sq.port)).toBe(0)
+        expect(sq.connections()).toBe(0)
+      }
+    },
+  )
 
   it('2. port in use on 127.0.0.1: exit 5 with a `--port 0` hint, and no browser', async () => {
     const sq = await squat('127.0.0.1')
@@ -316,7 +377,7 @@ describe('loopback listener of the built CLI (issue #4)', () => {
     for (const sock of idle) sock.destroy()
   })
 
-  it('4. wrong Host: 400 and the listener keeps waiting (DNS rebinding)', async () => {
+  it('4. wrong Host: 400 and the listener keeps waiting (DNS rebinding); Host [::1]:<port> is ours and signs in', async () => {
     const login = startLogin()
     const { port, url } = await login.waiting
     const callback = await realCallback(url) // a real code and the real state
@@ -327,7 +388,8 @@ describe('loopback listener of the built CLI (issue #4)', () => {
       `localhost:${other}`,
       `127.0.0.1:${other}`,
       'localhost',
-      `[::1]:${port}`,
+      '[::1]',
+      `[::1]:${other}`,
       `localhost.evil.example:${port}`,
     ]) {
       const r = await httpGet(port, callback, { host })
@@ -337,7 +399,8 @@ describe('loopback listener of the built CLI (issue #4)', () => {
     expect(s.count('token')).toBe(0)
     expect(login.child.exitCode, 'still waiting').toBe(null)
 
-    const page = await httpGet(port, callback)
+    // A browser given http://[::1]:<port>/callback (the name localhost is proven everywhere else).
+    const page = await httpGet(port, callback, { address: '::1', host: `[::1]:${port}` })
     expect(page.status).toBe(200)
     expect(page.body).toContain('Signed in')
     const r = await login.done
@@ -468,6 +531,7 @@ describe('loopback listener of the built CLI (issue #4)', () => {
     ] as const) {
       expect(r.v.stdout).toBe('')
       expect(await canBind(w.v.port), `port ${w.v.port} is free again`).toBe(true)
+      expect(await canBind(w.v.port, '::1'), `[::1]:${w.v.port} is free again`).toBe(true)
       // Storage untouched: nothing at all was written under ENTRA_LOGIN_HOME.
       expect(readdirSync(l.home)).toEqual([])
     }
@@ -543,6 +607,32 @@ describe('loopback listener of the built CLI (issue #4)', () => {
     expect(cacheFiles(login.home)).toEqual([])
     expect(await canBind(port)).toBe(true)
   })
+
+  it.skipIf(!haveIPv6 || !asOtherUser)(
+    '9. [::1] is held for the whole wait: another user cannot bind [::1]:<port> (EADDRINUSE), a callback over [::1] signs in, then both addresses refuse',
+    async () => {
+      const login = startLogin()
+      const { port, url } = await login.waiting
+      expect(await otherUserBinds('::1', port)).toBe('EADDRINUSE')
+      expect(await otherUserBinds('127.0.0.1', port)).toBe('EADDRINUSE')
+      const callback = await realCallback(url)
+      // Still held a moment later: the squatter cannot win by retrying while the user signs in.
+      expect(await otherUserBinds('::1', port)).toBe('EADDRINUSE')
+      expect(login.child.exitCode, 'still waiting').toBe(null)
+
+      // What an IPv6-first browser does with http://localhost:<port>/callback.
+      const page = await httpGet(port, callback, { address: '::1', host: `localhost:${port}` })
+      expect(page.status).toBe(200)
+      expect(page.body).toContain('Signed in')
+      expectSecurityHeaders(page, 'success page over [::1]')
+      const r = await login.done
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout).id).toBe(s.user.oid)
+      expect(s.count('token', 'authorization_code')).toBe(1)
+      expect(await connectOutcome('127.0.0.1', port)).toBe('ECONNREFUSED')
+      expect(await connectOutcome('::1', port)).toBe('ECONNREFUSED')
+    },
+  )
 })
 
 // ---------------------------------------------------------------------------------------------------------
@@ -638,7 +728,7 @@ function oracle(c: RequestCase, port: number): { result?: CallbackResult; benign
   const acceptable =
     c.method === 'GET' &&
     c.pathKind !== 'no' &&
-    (host === `localhost:${port}` || host === `127.0.0.1:${port}`) &&
+    (host === `localhost:${port}` || host === `127.0.0.1:${port}` || host === `[::1]:${port}`) &&
     targetOf(c, port).length <= 8192
   const benign =
     acceptable &&
