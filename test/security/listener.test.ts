@@ -19,6 +19,7 @@ import {
   finished,
   HTTP_BROWSER,
   type LoginWaiting,
+  launchPagePattern,
   loginWaiting,
   standInEnv,
   startCli,
@@ -257,7 +258,11 @@ describe('loopback listener of the built CLI (issue #4)', () => {
       // The dump is appended in one write, but it may still be on its way: wait for the whole line.
       const complete = () => existsSync(dump) && readFileSync(dump, 'utf8').endsWith('\n')
       expect(await eventually(complete, 10_000), 'the browser ran and wrote its dump').toBe(true)
-      expect(JSON.parse(readFileSync(dump, 'utf8')).argv).toEqual([url])
+      // The browser got the launch page leading to the printed URL (test/security/launch.test.ts).
+      expect(JSON.parse(readFileSync(dump, 'utf8')).argv).toEqual([
+        expect.stringMatching(launchPagePattern(login.home)),
+      ])
+      expect(JSON.parse(readFileSync(dump, 'utf8')).launchFile.url).toBe(url)
       expect((await listeners(port)).sort()).toEqual([`127.0.0.1:${port}`, `[::1]:${port}`])
       expect(await connectOutcome('::1', port)).toBe('connected')
       // Not a wildcard: Linux routes all of 127.0.0.0/8 to lo, and 0.0.0.0 or :: would answer here.
