@@ -28,8 +28,11 @@ export interface Runtime {
   sleep(ms: number, signal?: AbortSignal): Promise<void>
   /** Cryptographically strong random bytes. */
   randomBytes(size: number): Buffer
-  /** Launches a browser at the URL (program undefined = system browser). */
-  launchBrowser(program: string | undefined, url: string): Promise<void>
+  /**
+   * Launches a browser at `target`, the login's launch page as a file:// URL, never the
+   * authorize URL itself (program undefined = system browser).
+   */
+  launchBrowser(program: string | undefined, target: string): Promise<void>
   /** The OS keychain (loads the native library; throws a STORAGE error when unusable). */
   openKeychain(): Promise<Keychain>
 }
@@ -53,7 +56,7 @@ export function systemRuntime(env: Env, signal: AbortSignal): Runtime {
         abort?.addEventListener('abort', done, { once: true })
       }),
     randomBytes: (size) => randomBytes(size),
-    launchBrowser: (program, url) => launchBrowser(program, url, env),
+    launchBrowser: (program, target) => launchBrowser(program, target, env),
     openKeychain: () => openKeychain(env),
   }
 }

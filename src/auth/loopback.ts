@@ -1,14 +1,15 @@
 /**
  * The one-shot loopback listener that catches the authorization response
- * (RFC 8252 §7.3). It binds 127.0.0.1 only, refuses to run when another process holds
- * the same port on [::1] (a browser resolving `localhost` to ::1 would hand that process
- * the code), checks the Host header (DNS rebinding) and compares `state` in constant
- * time before it looks at `code` or `error`. Stray requests get 404/405/414/400 and
- * never end the flow.
+ * (RFC 8252 §7.3). It listens on both loopback addresses for the whole wait, 127.0.0.1
+ * and [::1] (IPv6 only; skipped where the machine has no IPv6), never on a wildcard:
+ * holding [::1]:port ourselves means no other program can bind it while we wait, so a
+ * browser resolving `localhost` to ::1 reaches us and nobody else. Both addresses share
+ * one handler: it checks the Host header (DNS rebinding) and compares `state` in
+ * constant time before it looks at `code` or `error`. Stray requests get
+ * 404/405/414/400 and never end the flow.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createServer as createNetServer } from 'node:net'
 import { CliError } from '../errors.js'
 import { donePage, PAGE_HEADERS, rejectPage } from './pages.js'
 
@@ -59,11 +60,12 @@ function send(res: ServerResponse, status: number, html: string, extra: Record<s
   res.end(html)
 }
 
-function listen(server: Server, port: number): Promise<number> {
+/** Listens on host:port (exclusively); resolves with the port actually bound. */
+function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err)
     server.once('error', onError)
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => {
+    server.listen({ host, port, exclusive: true, ipv6Only: host === '::1' }, () => {
       server.off('error', onError)
       const addr = server.address()
       resolve(typeof addr === 'object' && addr !== null ? addr.port : port)
@@ -71,17 +73,10 @@ function listen(server: Server, port: number): Promise<number> {
   })
 }
 
-/** Resolves when nobody else holds [::1]:port; rejects with EADDRINUSE when someone does. */
-function probeIPv6Loopback(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer()
-    probe.once('error', (err: NodeJS.ErrnoException) => {
-      // No IPv6 on this machine: nothing can be listening there either.
-      if (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT') resolve()
-      else reject(err)
-    })
-    probe.listen({ host: '::1', port, ipv6Only: true, exclusive: true }, () => probe.close(() => resolve()))
-  })
+/** The bind errors that mean "this machine has no IPv6 loopback" (nobody can listen there either). */
+function noIPv6(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code
+  return code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT'
 }
 
 function portInUse(port: number, where: string, cause: unknown): CliError {
@@ -105,7 +100,7 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const target = req.url ?? '/'
     const host = (req.headers.host ?? '').toLowerCase()
-    if (host !== `localhost:${port}` && host !== `127.0.0.1:${port}`) {
+    if (host !== `localhost:${port}` && host !== `127.0.0.1:${port}` && host !== `[::1]:${port}`) {
       log(`listener: 400 for a request with Host ${JSON.stringify(host.slice(0, 100))}`)
       send(res, 400, rejectPage('Bad request', 'Unexpected Host header.'))
       return
@@ -173,26 +168,42 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
     send(res, 400, rejectPage('Invalid request', 'The sign-in response is incomplete.'))
   }
 
-  const server = createServer(
-    {
-      // A browser sends its request at once; slow or idle sockets are cut off quickly,
-      // and checked every half second so they never pile up.
-      requestTimeout: 5_000,
-      headersTimeout: 3_000,
-      keepAliveTimeout: 1_000,
-      connectionsCheckingInterval: 500,
-      maxHeaderSize: 32 * 1024,
-    },
-    handle,
-  )
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
-    socket.destroy()
-  })
+  // One HTTP server per address, both with the same handler (and so the same state check).
+  const newServer = (): Server => {
+    const server = createServer(
+      {
+        // A browser sends its request at once; slow or idle sockets are cut off quickly,
+        // and checked every half second so they never pile up.
+        requestTimeout: 5_000,
+        headersTimeout: 3_000,
+        keepAliveTimeout: 1_000,
+        connectionsCheckingInterval: 500,
+        maxHeaderSize: 32 * 1024,
+      },
+      handle,
+    )
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable)
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      socket.destroy()
+    })
+    return server
+  }
+  const servers: Server[] = []
+  const closeServers = (): Promise<void> =>
+    Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve())
+            server.closeAllConnections()
+          }),
+      ),
+    ).then(() => {})
 
+  const v4 = newServer()
   try {
-    port = await listen(server, options.port)
+    port = await listen(v4, '127.0.0.1', options.port)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw portInUse(options.port, ' on 127.0.0.1', err)
@@ -200,25 +211,35 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
       cause: err,
     })
   }
+  servers.push(v4)
+  // The same port on [::1], held until the end: a browser that tries ::1 first for
+  // `localhost` must find us there, not a program another user started meanwhile.
+  const v6 = newServer()
   try {
-    await probeIPv6Loopback(port)
+    await listen(v6, '::1', port)
+    servers.push(v6)
   } catch (err) {
-    server.close()
-    server.closeAllConnections()
-    throw portInUse(
-      port,
-      ' on [::1] by another program, which a browser resolving localhost to ::1 would reach',
-      err,
-    )
+    if (!noIPv6(err)) {
+      await closeServers()
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw portInUse(
+          port,
+          ' on [::1] by another program, which a browser resolving localhost to ::1 would reach',
+          err,
+        )
+      throw new CliError('NETWORK', `cannot listen on [::1]:${port}: ${(err as Error).message}`, {
+        cause: err,
+      })
+    }
+    log('listener: no IPv6 loopback on this machine; 127.0.0.1 only')
   }
-  log(`listener: waiting on 127.0.0.1:${port}`)
+  log(
+    `listener: waiting on ${servers.length === 2 ? `127.0.0.1:${port} and [::1]:${port}` : `127.0.0.1:${port}`}`,
+  )
 
   let closed: Promise<void> | undefined
   const close = (): Promise<void> => {
-    closed ??= new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    })
+    closed ??= closeServers()
     return closed
   }
 

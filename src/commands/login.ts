@@ -3,6 +3,7 @@
  * (client secret + PKCE S256 + state + nonce) through a one-shot loopback listener.
  */
 import { Command } from 'commander'
+import { type LaunchPage, writeLaunchPage } from '../auth/browser.js'
 import { hintFor, idLines } from '../auth/hints.js'
 import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
@@ -17,6 +18,8 @@ import type { HttpClient } from '../http.js'
 import { sanitize, say, writeOut } from '../io.js'
 import type { Redactor } from '../redact.js'
 import type { Runtime } from '../runtime.js'
+import { ensurePrivateDir } from '../storage/atomic.js'
+import type { CachePaths } from '../storage/paths.js'
 import { collect } from './flags.js'
 
 /** What `login` runs with. */
@@ -24,6 +27,8 @@ export interface LoginOptions {
   /** Streams, signal, clock, randomness and the browser launcher. */
   rt: Runtime
   settings: () => Settings
+  /** Where the browser's launch page goes (`home`, `launchPage`). */
+  paths: () => CachePaths
   metadata: () => MetadataCache
   tokens: () => TokenService
   http: () => HttpClient
@@ -55,6 +60,7 @@ export function newCmdLogin(f: Factory, runF: (o: LoginOptions) => Promise<void>
       await runF({
         rt: f.rt,
         settings: f.settings,
+        paths: f.paths,
         metadata: f.metadata,
         tokens: f.tokens,
         http: f.http,
@@ -152,6 +158,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
   const scopes = [...new Set([...BASE_SCOPES, ...opts.scopes])]
 
   const loopback = await startLoopback({ port: settings.port, expectedState: state, log: opts.debug })
+  let launch: LaunchPage | undefined
   try {
     const url = await client.authCodeUrl({
       redirectUri: loopback.redirectUri,
@@ -164,7 +171,12 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
     say(io, `If no browser opens, open this URL:\n${url}`)
     if (!settings.noBrowser) {
       try {
-        await rt.launchBrowser(settings.browser, url)
+        // Never the URL on the browser's command line (any local user can read it there): a
+        // private page that leads to it, removed below whatever way the login ends.
+        const paths = opts.paths()
+        await ensurePrivateDir(paths.home)
+        launch = await writeLaunchPage(paths.launchPage(rt.randomBytes(16).toString('hex')), url)
+        await rt.launchBrowser(settings.browser, launch.url)
       } catch (err) {
         say(
           io,
@@ -219,6 +231,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       `${c.green('✓')} Signed in as ${c.bold(who)} <${mail}> (tenant ${sanitize(token.account.tenantId, 64)})`,
     )
   } finally {
+    await launch?.remove()
     await loopback.close()
   }
 }

@@ -23,6 +23,11 @@ export interface CachePaths {
   readonly keyAccount: string
   /** The keychain account holding this app's client secret. */
   readonly secretAccount: string
+  /**
+   * The browser's launch page for one login (`login-<token>.html`, 0600, removed when the
+   * login ends): `token` is random, so concurrent logins never share one.
+   */
+  launchPage(token: string): string
 }
 
 /** The paths for `authority` + `clientId` below `home`. */
@@ -37,5 +42,6 @@ export function cachePaths(home: string, authority: string, clientId: string): C
     metadata: join(home, `authority-${id}.json`),
     keyAccount: `cache-${id}`,
     secretAccount: `client-secret:${clientId}`,
+    launchPage: (token) => join(home, `login-${token}.html`),
   }
 }

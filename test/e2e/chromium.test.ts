@@ -2,7 +2,7 @@
  * A real browser: Debian's Chromium, headless, follows the stand-in's redirect to the
  * loopback listener and must land on the success page.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -27,10 +27,11 @@ async function waitForFile(path: string, ms: number): Promise<string> {
 // `npm test` installs Chromium (scripts/with-test-env.sh); a bare `vitest` run on a machine without it
 // skips this file, and in CI a missing browser fails the run.
 describe.skipIf(needs('chromium'))('README Quick start: login with headless Chromium', () => {
-  it('a real browser lands on the success page and login prints the profile', async () => {
+  it('a real browser opens the file:// launch page (CSP-allowed redirect), lands on the success page, login prints the profile, and the page is gone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'entra-login-chromium-'))
     const dump = join(dir, 'dom.html')
-    const env = standInEnv(s, tempHome(), {
+    const home = tempHome()
+    const env = standInEnv(s, home, {
       ENTRA_BROWSER: CHROMIUM_BROWSER,
       CHROMIUM_DUMP: dump,
       CHROMIUM_BIN: CHROMIUM,
@@ -46,5 +47,8 @@ describe.skipIf(needs('chromium'))('README Quick start: login with headless Chro
     // The browser went through the stand-in's authorize endpoint, with a User-Agent of Chromium.
     const authorize = s.requests.find((q) => q.kind === 'authorize')
     expect(String(authorize?.headers['user-agent'])).toMatch(/Chrome/)
+    // It came from the launch page, which sends no referrer (the local file's path stays local).
+    expect(authorize?.headers.referer).toBe(undefined)
+    expect(readdirSync(home).filter((n) => n.startsWith('login-'))).toEqual([])
   })
 })

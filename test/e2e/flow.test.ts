@@ -7,7 +7,15 @@
 import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { HTTP_BROWSER, readBrowserDump, runCli, standInEnv, tempHome } from '../support/cli.js'
+import {
+  type BrowserRun,
+  HTTP_BROWSER,
+  launchPagePattern,
+  readBrowserDump,
+  runCli,
+  standInEnv,
+  tempHome,
+} from '../support/cli.js'
 import { cacheFiles, NO_STACK, signIn } from '../support/flows.js'
 import { standInForFile } from '../support/stand-in/index.js'
 
@@ -184,9 +192,11 @@ describe('README Settings', () => {
     })
     const r = await runCli(['login'], { env })
     expect(r.code, r.stderr).toBe(0)
-    const [run] = (await readBrowserDump(dump, 1)) as Array<{ argv: string[]; env: Record<string, string> }>
+    const [run] = (await readBrowserDump(dump, 1)) as BrowserRun[]
+    // The launch page, not the authorize URL (test/security/launch.test.ts proves what that hides).
     expect(run?.argv).toHaveLength(1)
-    expect(run?.argv[0]).toMatch(/\/oauth2\/v2\.0\/authorize\?/)
+    expect(run?.argv[0]).toMatch(launchPagePattern(home))
+    expect(run?.launchFile?.url).toMatch(/\/oauth2\/v2\.0\/authorize\?/)
     expect(JSON.stringify(run?.env)).not.toContain(s.clientSecret)
   })
 })

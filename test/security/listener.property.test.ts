@@ -32,7 +32,7 @@ const MAX_TARGET = 8192
  * the generator sends); any other Host is 400 (README: a foreign Host header, DNS rebinding).
  */
 function acceptedHosts(port: number): string[] {
-  return [`localhost:${port}`, `127.0.0.1:${port}`, `LocalHost:${port}`]
+  return [`localhost:${port}`, `127.0.0.1:${port}`, `LocalHost:${port}`, `[::1]:${port}`]
 }
 
 /**

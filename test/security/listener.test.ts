@@ -18,6 +18,7 @@ import {
   finished,
   HTTP_BROWSER,
   type LoginWaiting,
+  launchPagePattern,
   loginWaiting,
   standInEnv,
   startCli,
@@ -28,6 +29,31 @@ import { httpGet, type Reply } from '../support/http.js'
 import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
+
+/** The uid/gid of "another local user" (nobody). */
+const OTHER_USER = 65534
+
+/** Another local user (nobody) tries to listen on host:port; resolves to its error code or 'bound'. */
+async function otherUserBinds(host: string, port: number): Promise<string> {
+  const script = `const s = require('node:net').createServer()
+s.once('error', (e) => { console.log(e.code); process.exit(0) })
+s.listen({ host: process.argv[1], port: Number(process.argv[2]), ipv6Only: process.argv[1].includes(':') }, () => { console.log('bound'); s.close() })`
+  const { stdout } = await promisify(execFile)(
+    'setpriv',
+    [
+      `--reuid=${OTHER_USER}`,
+      `--regid=${OTHER_USER}`,
+      '--clear-groups',
+      process.execPath,
+      '-e',
+      script,
+      host,
+      String(port),
+    ],
+    { timeout: 10_000 },
+  )
+  return stdout.trim()
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
@@ -138,7 +164,9 @@ async function eventually(cond: () => boolean, ms: number): Promise<boolean> {
 }
 
 /** The HTTP browser's dump, once it holds a whole line (it may be written after the CLI exited). */
-async function browserRun(dump: string): Promise<{ argv: string[]; finalStatus: number }> {
+async function browserRun(
+  dump: string,
+): Promise<{ argv: string[]; finalStatus: number; launchFile?: { url?: string } }> {
   const complete = () => existsSync(dump) && readFileSync(dump, 'utf8').endsWith('\n')
   expect(await eventually(complete, 10_000), `the browser ran and wrote ${dump}`).toBe(true)
   return JSON.parse(readFileSync(dump, 'utf8'))
@@ -149,19 +177,26 @@ async function browserRun(dump: string): Promise<{ argv: string[]; finalStatus: 
 // ---------------------------------------------------------------------------------------------------------
 
 describe('README Security › Loopback listener', () => {
-  it('while login waits only 127.0.0.1:<port> listens (127.0.0.2 is refused) and the browser gets the URL', async () => {
-    s.behaviour.queue = [{ match: 'authorize', status: 200, body: 'the browser stops here' }]
-    const dump = tempFile('browser.jsonl')
-    const login = startLogin({ HTTP_BROWSER_DUMP: dump }, ['login'])
-    const { port, url } = await login.waiting
-    expect((await browserRun(dump)).argv).toEqual([url])
-    expect(await listeners(port)).toEqual([`127.0.0.1:${port}`])
-    // Not a wildcard address either, which 127.0.0.2 (also on lo) would reach.
-    expect(await connectOutcome('127.0.0.2', port)).toBe('ECONNREFUSED')
-    const page = await httpGet(port, await realCallback(url))
-    expect(page.body).toContain('Signed in')
-    expect((await login.done).code).toBe(0)
-  })
+  it.skipIf(needs('ipv6-loopback'))(
+    'while login waits only 127.0.0.1:<port> and [::1]:<port> listen (127.0.0.2 is refused) and the browser gets the launch page for the URL',
+    async () => {
+      s.behaviour.queue = [{ match: 'authorize', status: 200, body: 'the browser stops here' }]
+      const dump = tempFile('browser.jsonl')
+      const login = startLogin({ HTTP_BROWSER_DUMP: dump }, ['login'])
+      const { port, url } = await login.waiting
+      const run = await browserRun(dump)
+      // The browser got the launch page leading to the printed URL (test/security/launch.test.ts).
+      expect(run.argv).toEqual([expect.stringMatching(launchPagePattern(login.home))])
+      expect(run.launchFile?.url).toBe(url)
+      expect((await listeners(port)).sort()).toEqual([`127.0.0.1:${port}`, `[::1]:${port}`])
+      expect(await connectOutcome('::1', port)).toBe('connected')
+      // Not a wildcard address either, which 127.0.0.2 (also on lo) would reach.
+      expect(await connectOutcome('127.0.0.2', port)).toBe('ECONNREFUSED')
+      const page = await httpGet(port, await realCallback(url))
+      expect(page.body).toContain('Signed in')
+      expect((await login.done).code).toBe(0)
+    },
+  )
 
   it.skipIf(needs('lan-ipv4'))(
     "while login waits its port cannot be reached on this machine's LAN IPv4 address",
@@ -213,10 +248,7 @@ describe('README Security › Loopback listener', () => {
       const okDump = tempFile('browser.jsonl')
       const ok = startLogin({ HTTP_BROWSER_DUMP: okDump }, ['login'])
       const { port, url } = await ok.waiting
-      expect((await browserRun(okDump)).argv).toEqual([url])
-      expect(await connectOutcome('::1', port), 'nothing answers on [::1] while login waits').toBe(
-        'ECONNREFUSED',
-      )
+      expect((await browserRun(okDump)).argv).toEqual([expect.stringMatching(launchPagePattern(ok.home))])
       await httpGet(port, await realCallback(url))
       expect((await ok.done).code).toBe(0)
       for (const { sq, dump } of runs) {
@@ -322,7 +354,7 @@ describe('README Security › Loopback listener', () => {
     for (const sock of idle) sock.destroy()
   })
 
-  it('a foreign Host header gets 400 and the listener keeps waiting (DNS rebinding)', async () => {
+  it('a foreign Host header gets 400 and the listener keeps waiting (DNS rebinding); Host [::1]:<port> is ours and signs in', async () => {
     const login = startLogin()
     const { port, url } = await login.waiting
     const callback = await realCallback(url) // a real code and the real state
@@ -333,7 +365,8 @@ describe('README Security › Loopback listener', () => {
       `localhost:${other}`,
       `127.0.0.1:${other}`,
       'localhost',
-      `[::1]:${port}`,
+      '[::1]',
+      `[::1]:${other}`,
       `localhost.evil.example:${port}`,
     ]) {
       const r = await httpGet(port, callback, { host })
@@ -343,13 +376,42 @@ describe('README Security › Loopback listener', () => {
     expect(s.count('token')).toBe(0)
     expect(login.child.exitCode, 'still waiting').toBe(null)
 
-    const page = await httpGet(port, callback)
+    // A browser given http://[::1]:<port>/callback (the name localhost is proven everywhere else).
+    const page = await httpGet(port, callback, { address: '::1', host: `[::1]:${port}` })
     expect(page.status).toBe(200)
     expect(page.body).toContain('Signed in')
     const r = await login.done
     expect(r.code, r.stderr).toBe(0)
     expect(s.count('token', 'authorization_code')).toBe(1)
   })
+})
+
+describe('README Security › Loopback listener: both loopback addresses held', () => {
+  it.skipIf(needs('ipv6-loopback', 'root'))(
+    '[::1] is held for the whole wait: another user cannot bind [::1]:<port> (EADDRINUSE), a callback over [::1] signs in, then both addresses refuse',
+    async () => {
+      const login = startLogin()
+      const { port, url } = await login.waiting
+      expect(await otherUserBinds('::1', port)).toBe('EADDRINUSE')
+      expect(await otherUserBinds('127.0.0.1', port)).toBe('EADDRINUSE')
+      const callback = await realCallback(url)
+      // Still held a moment later: the squatter cannot win by retrying while the user signs in.
+      expect(await otherUserBinds('::1', port)).toBe('EADDRINUSE')
+      expect(login.child.exitCode, 'still waiting').toBe(null)
+
+      // What an IPv6-first browser does with http://localhost:<port>/callback.
+      const page = await httpGet(port, callback, { address: '::1', host: `localhost:${port}` })
+      expect(page.status).toBe(200)
+      expect(page.body).toContain('Signed in')
+      expectPageHeaders(page.headers, 'success page over [::1]')
+      const r = await login.done
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout).id).toBe(s.user.oid)
+      expect(s.count('token', 'authorization_code')).toBe(1)
+      expect(await connectOutcome('127.0.0.1', port)).toBe('ECONNREFUSED')
+      expect(await connectOutcome('::1', port)).toBe('ECONNREFUSED')
+    },
+  )
 })
 
 describe('README Security › State first', () => {
@@ -502,6 +564,7 @@ describe('README Security › Lifetime', () => {
     ] as const) {
       expect(r.v.stdout).toBe('')
       expect(await canBind(w.v.port), `port ${w.v.port} is free again`).toBe(true)
+      expect(await canBind(w.v.port, '::1'), `[::1]:${w.v.port} is free again`).toBe(true)
       // Storage untouched: nothing at all was written under ENTRA_LOGIN_HOME.
       expect(readdirSync(l.home)).toEqual([])
     }

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HINTS } from '../../src/auth/hints.js'
 import {
+  type BrowserRun,
   CLI,
   type CliResult,
   finished,
@@ -305,11 +306,12 @@ describe('README Security › Secrets: the client secret', () => {
     )
     expect(r.code, r.stderr).toBe(0)
 
-    const runs = (await readBrowserDump(dump, 2)) as Array<{ argv: string[]; env: Record<string, string> }>
+    const runs = (await readBrowserDump(dump, 2)) as BrowserRun[]
     expect(runs).toHaveLength(2)
     for (const run of runs) {
       expect(run.argv).toHaveLength(1)
-      expect(run.argv[0]).toMatch(/\/oauth2\/v2\.0\/authorize\?/)
+      expect(run.argv[0]).toMatch(/^file:\/\/\/.+\/login-[0-9a-f]{32}\.html$/) // the launch page
+      expect(run.launchFile?.url).toMatch(/\/oauth2\/v2\.0\/authorize\?/)
       expect(Object.keys(run.env)).not.toContain('ENTRA_CLIENT_SECRET')
       expect(Object.keys(run.env)).not.toContain('CLIENT_SECRET')
       for (const [k, v] of Object.entries(run.env)) expect(v, k).not.toContain(s.clientSecret)

@@ -29,6 +29,7 @@ export type Capability =
   | 'root'
   | 'unshare-net'
   | 'mount-tmpfs'
+  | 'netns-without-ipv6'
   | 'procfs'
 
 function onPath(command: string): boolean {
@@ -113,6 +114,16 @@ const PROBES: Record<Capability, { what: string; probe: () => boolean }> = {
         'sh',
         '-c',
         'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d"; s=$?; umount "$d"; rmdir "$d"; exit $s',
+      ]),
+  },
+  'netns-without-ipv6': {
+    what: 'a network namespace whose loopback has IPv4 only (`unshare -n`, `ip`, /proc/sys/net/ipv6)',
+    probe: () =>
+      succeeds('unshare', [
+        '-n',
+        'sh',
+        '-c',
+        'ip link set lo up && echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6',
       ]),
   },
   procfs: {

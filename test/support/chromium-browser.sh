@@ -1,6 +1,7 @@
 #!/bin/sh
-# Headless Chromium as the CLI's --browser, for tests: opens "$1" (the authorize URL), follows redirects
-# to the loopback callback, and dumps the final page's DOM.
+# Headless Chromium as the CLI's --browser, for tests: opens "$1" (the CLI's launch page, a file:// URL;
+# Chromium reads it natively and its CSP-allowed location.replace goes on to the authorize URL), follows
+# redirects to the loopback callback, and dumps the final page's DOM.
 #
 #   CHROMIUM_BIN   the binary (default /usr/bin/chromium, Debian package "chromium")
 #   CHROMIUM_DUMP  file that receives the final DOM (default /dev/null); its stderr goes to
@@ -9,7 +10,9 @@
 # The stand-in's certificate is accepted through --ignore-certificate-errors (Chromium does not read
 # NODE_EXTRA_CA_CERTS). Each run gets a fresh profile directory under ${TMPDIR:-/tmp} that is not removed
 # (exec leaves nothing behind to clean up): point TMPDIR at a per-test temp dir to collect them.
-# Observed with Debian's chromium 156: --dump-dom follows the 302 to http://localhost:PORT/callback, waits
+# Observed with Debian's chromium 156: --dump-dom follows the launch page's script navigation (a bare
+# 0-second meta refresh is not waited for without --virtual-time-budget; a script-less page would need it)
+# and the 302 to http://localhost:PORT/callback, waits
 # for that page (also for a slow one, and for form_post's script-driven POST) and dumps it; then it also
 # GETs /favicon.ico from the callback server. There is no timeout of its own if a server never answers.
 # exec keeps one process, so the CLI can stop the browser by its pid.

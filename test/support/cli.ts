@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { StandIn } from './stand-in/index.js'
 
 /** Absolute path of the CLI shim. */
@@ -203,6 +204,27 @@ export function loginWaiting(child: ChildProcess, timeoutMs = 15_000): Promise<L
     child.stderr?.on('data', onData)
     child.once('exit', onExit)
   })
+}
+
+/** One line of the HTTP browser's dump (`HTTP_BROWSER_DUMP`, see test/support/http-browser.mjs). */
+export interface BrowserRun {
+  /** Its arguments (the CLI gives one: the launch page's file:// URL). */
+  argv: string[]
+  /** /proc/self/cmdline split at NUL: what any local user can read. */
+  cmdline: string[] | null
+  env: Record<string, string>
+  /** The launch page it read: its path, mode in octal (as read while the login waited), the URL it leads to. */
+  launchFile: { path: string; mode: string; url: string } | null
+  chain: { url: string; status: number }[]
+  finalStatus: number | null
+  finalBody: string | null
+  error?: string
+}
+
+/** The file:// URL of a launch page in `home`: `login-` + 32 hex digits + `.html`. */
+export function launchPagePattern(home: string): RegExp {
+  const dir = pathToFileURL(home).href.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`^${dir}/login-[0-9a-f]{32}\\.html$`)
 }
 
 /**

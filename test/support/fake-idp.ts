@@ -5,7 +5,9 @@
  * raw answer for the next request to an endpoint (a 3xx, a 503, …). The child-process
  * suites use the TLS stand-in instead; this one keeps fast checks in process.
  */
+import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { fileURLToPath } from 'node:url'
 import type { Runtime } from '../../src/runtime.js'
 import { type ScriptedFetch, scriptedFetch } from './test-runtime.js'
 
@@ -34,7 +36,10 @@ export interface FakeIdp extends ScriptedFetch {
   issued: string[]
   /** Access-token lifetime for the next token responses, in seconds. */
   expiresIn: number
-  /** A `launchBrowser` that signs in by calling the loopback listener with a code and the right state. */
+  /**
+   * A `launchBrowser` that reads the launch page it is given (a file:// URL), takes the authorize URL
+   * from its meta refresh, and signs in by calling the loopback listener with a code and the right state.
+   */
   launchBrowser: Runtime['launchBrowser']
   /** The environment that points the CLI at this fake (file storage in `home`). */
   env(home: string): Record<string, string>
@@ -109,7 +114,11 @@ export function fakeIdp(): FakeIdp {
     return json(200, ME)
   })
 
-  const launchBrowser = async (_program: string | undefined, url: string): Promise<void> => {
+  const launchBrowser = async (_program: string | undefined, target: string): Promise<void> => {
+    const html = readFileSync(fileURLToPath(target), 'utf8')
+    const refresh = /<meta http-equiv="refresh" content="0; url=([^"]+)">/.exec(html)?.[1]
+    if (refresh === undefined) throw new Error(`no meta refresh in the launch page ${target}`)
+    const url = refresh.replace(/&amp;/g, '&')
     const q = new URL(url).searchParams
     nonce = q.get('nonce') ?? ''
     const redirect = new URL(q.get('redirect_uri') ?? '')

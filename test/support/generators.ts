@@ -210,6 +210,7 @@ export function listenerCases(state: string): fc.Arbitrary<Case> {
             ['localhost:{PORT}'],
             ['127.0.0.1:{PORT}'],
             ['LocalHost:{PORT}'],
+            ['[::1]:{PORT}'],
           ),
         },
         fc.constantFrom<string[]>(
@@ -218,7 +219,8 @@ export function listenerCases(state: string): fc.Arbitrary<Case> {
           ['localhost:{OTHER}'],
           ['localhost'],
           ['127.0.0.1'],
-          ['[::1]:{PORT}'],
+          ['[::1]'],
+          ['[::1]:{OTHER}'],
           ['localhost:{PORT}.'],
           [''],
           [],

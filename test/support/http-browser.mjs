@@ -1,17 +1,22 @@
 #!/usr/bin/env node
-// A minimal stand-in for a web browser, for tests: the CLI runs it with the authorize URL as its only
-// argument. It GETs the URL, follows up to 10 redirects (absolute or relative Location), and stops at the
-// first response that is not a redirect. No cookies, no scripts, no forms (a form_post page is the end).
+// A minimal stand-in for a web browser, for tests: the CLI runs it with its launch page (a file:// URL, or
+// a plain path) as its only argument. Like a browser it reads the page and goes where its meta refresh
+// points (the authorize URL); an http(s) argument is opened directly. It GETs the URL, follows up to 10
+// redirects (absolute or relative Location), and stops at the first response that is not a redirect.
+// No cookies, no scripts, no forms (a form_post page is the end).
 //
 // TLS: the test CA reaches it through NODE_EXTRA_CA_CERTS inherited from the parent process.
 //
 // Env: HTTP_BROWSER_DUMP=<file> appends one JSON line per run:
-//   { argv, env, chain: [{ url, status }], finalStatus, finalBody, error? }
-// Exit status: 0 when a final response arrived (whatever its status), 1 on a network error or a redirect
-// loop (the error goes to stderr).
-import { appendFileSync } from 'node:fs'
+//   { argv, cmdline, env, launchFile, chain: [{ url, status }], finalStatus, finalBody, error? }
+// cmdline is /proc/self/cmdline split at NUL (what any local user can read; null off Linux), launchFile
+// { path, mode: "600", url } when the argument was a launch page (mode in octal, as read by this process).
+// Exit status: 0 when a final response arrived (whatever its status), 1 on a network error, a launch page
+// without a refresh URL, or a redirect loop (the error goes to stderr).
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
+import { fileURLToPath } from 'node:url'
 
 const MAX_REDIRECTS = 10
 const MAX_BODY = 1024 * 1024
@@ -46,14 +51,55 @@ function get(url) {
   })
 }
 
+/** @param {string} text */
+function unescapeHtml(text) {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+}
+
+/**
+ * Reads a launch page (file:// URL or path) and returns where its meta refresh points.
+ * @param {string} arg
+ */
+function readLaunchPage(arg) {
+  const path = arg.startsWith('file:') ? fileURLToPath(arg) : arg
+  const mode = (statSync(path).mode & 0o777).toString(8)
+  const html = readFileSync(path, 'utf8')
+  const m = /<meta http-equiv="refresh" content="0; url=([^"]+)">/.exec(html)
+  if (!m?.[1]) throw new Error(`no meta refresh in the launch page ${path}`)
+  return { path, mode, url: unescapeHtml(m[1]) }
+}
+
 async function main() {
-  const start = process.argv[2]
+  const arg = process.argv[2]
   /** @type {{ url: string, status: number }[]} */
   const chain = []
-  const dump = { argv: process.argv.slice(2), env: process.env, chain, finalStatus: null, finalBody: null }
+  const cmdline = existsSync('/proc/self/cmdline')
+    ? readFileSync('/proc/self/cmdline', 'utf8').split('\0').slice(0, -1)
+    : null
+  /** @type {Record<string, unknown>} */
+  const dump = {
+    argv: process.argv.slice(2),
+    cmdline,
+    env: process.env,
+    launchFile: null,
+    chain,
+    finalStatus: null,
+    finalBody: null,
+  }
   let exitCode = 0
   try {
-    if (!start) throw new Error('usage: http-browser.mjs <url>')
+    if (!arg) throw new Error('usage: http-browser.mjs <launch page | url>')
+    let start = arg
+    if (!/^https?:/i.test(arg)) {
+      const page = readLaunchPage(arg)
+      dump.launchFile = page
+      start = page.url
+    }
     let url = new URL(start)
     for (let hops = 0; ; hops++) {
       if (url.protocol !== 'http:' && url.protocol !== 'https:')

@@ -8,16 +8,19 @@ export interface Reply {
   body: string
 }
 
-/** One request to the listener on 127.0.0.1, on its own connection, with the Host header we choose. */
+/**
+ * One request to the listener on 127.0.0.1 (or `address`, e.g. `::1`), on its own connection,
+ * with the Host header we choose.
+ */
 export function httpGet(
   port: number,
   path: string,
-  opts: { method?: string; host?: string; headers?: Record<string, string> } = {},
+  opts: { method?: string; host?: string; headers?: Record<string, string>; address?: string } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: '127.0.0.1',
+        host: opts.address ?? '127.0.0.1',
         port,
         path,
         method: opts.method ?? 'GET',
