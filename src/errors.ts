@@ -34,6 +34,8 @@ export const EXIT_CODES = {
   GRAPH_UNAUTHORIZED: ExitCode.NOT_SIGNED_IN,
   SIGN_IN_FAILED: ExitCode.SIGN_IN_FAILED,
   IDP_ERROR: ExitCode.SIGN_IN_FAILED,
+  /** A 200 from the token endpoint that is not a usable token response (e.g. no access token). */
+  INVALID_TOKEN_RESPONSE: ExitCode.SIGN_IN_FAILED,
   STATE_MISMATCH: ExitCode.SIGN_IN_FAILED,
   ID_TOKEN_INVALID: ExitCode.SIGN_IN_FAILED,
   TIMEOUT: ExitCode.SIGN_IN_FAILED,

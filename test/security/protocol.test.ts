@@ -491,6 +491,25 @@ describe('17. token output', () => {
   })
 })
 
+describe('17b. token output is never `undefined` or an empty line (red team 7)', () => {
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+  ])('a refresh answered with the access_token %s: exit 4, empty stdout', async (_, value) => {
+    s.behaviour.codeAccessTokenExpiresIn = 60 // inside the renewal window: the next token call refreshes
+    const { env } = await signIn()
+    s.behaviour.tokenResponse = { access_token: value }
+    const r = await cli(['token'], env)
+    expect(r.code).toBe(4)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toBe(
+      'error: the identity provider returned an invalid token response (no access token)\n' +
+        'hint: nothing was stored; try again, and run with --debug if it persists\n',
+    )
+    expect(s.count('token', 'refresh_token')).toBe(1)
+  })
+})
+
 describe('AADSTS hints', () => {
   // [code, OAuth `error` Entra sends with it (plausible where unverified), HTTP status]
   const table: Array<[number, string, number]> = [

@@ -3,7 +3,7 @@
  * streams, a scripted fetch, a Map keychain) and the fake IdP. No child processes; the
  * loopback listener is real.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -39,6 +39,7 @@ describe('exit codes: one table in errors.ts', () => {
       GRAPH_UNAUTHORIZED: 3,
       SIGN_IN_FAILED: 4,
       IDP_ERROR: 4,
+      INVALID_TOKEN_RESPONSE: 4,
       STATE_MISMATCH: 4,
       ID_TOKEN_INVALID: 4,
       TIMEOUT: 4,
@@ -239,4 +240,93 @@ describe('no request the CLI makes follows a redirect (README: Security, Protoco
       `error: unexpected redirect from graph.fake.test (HTTP ${status})\nhint: entra-login never follows redirects; check --authority and --graph-url, and any proxy in the way\n`,
     )
   })
+})
+
+describe('a token that is missing or not a non-empty string is never printed (red team 7)', () => {
+  const DAMAGED_HINT = 'hint: run `entra-login login` to sign in again; it replaces the cache\n'
+
+  /** Rewrites every entry of one section of the plaintext cache. */
+  function editCache(h: string, section: string, edit: (entry: Record<string, unknown>) => void): void {
+    const file = plainCache(h)
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as Record<
+      string,
+      Record<string, Record<string, unknown>>
+    >
+    for (const entry of Object.values(cache[section] ?? {})) edit(entry)
+    writeFileSync(file, JSON.stringify(cache), { mode: 0o600 })
+  }
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['a number', 42],
+  ])(
+    'login: a token response whose access_token is %s exits 4, stores nothing, calls no Graph',
+    async (_, value) => {
+      const idp = fakeIdp()
+      idp.tokenResponse = { access_token: value }
+      const h = home()
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login', '--json'], t.rt)).toBe(4)
+      expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+        'error: the identity provider returned an invalid token response (no access token)',
+        'hint: nothing was stored; try again, and run with --debug if it persists',
+        '',
+      ])
+      expect(JSON.parse(t.io.stdout()).error.code).toBe('INVALID_TOKEN_RESPONSE')
+      expect(readdirSync(h).filter((n) => n.startsWith('cache-'))).toEqual([])
+      expect(idp.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
+        `GET https://${HOST}/${TENANT}/v2.0/.well-known/openid-configuration`,
+        `POST https://${HOST}/${TENANT}/oauth2/v2.0/token`,
+      ])
+    },
+  )
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+  ])(
+    'token: a refresh answered with the access_token %s exits 4 with empty stdout and the cache unchanged',
+    async (_, value) => {
+      const idp = fakeIdp()
+      idp.expiresIn = 60 // inside MSAL's 5-minute renewal window: the next token call refreshes
+      const h = home()
+      const login = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login', '--json'], login.rt)).toBe(0)
+      const before = readFileSync(plainCache(h), 'utf8')
+      idp.tokenResponse = { access_token: value }
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+      expect(await run(['token'], t.rt)).toBe(4)
+      expect(t.io.stdout()).toBe('')
+      expect(t.io.stderr()).toBe(
+        'error: the identity provider returned an invalid token response (no access token)\n' +
+          'hint: nothing was stored; try again, and run with --debug if it persists\n',
+      )
+      expect(idp.requests.slice(3).map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
+        `POST https://${HOST}/${TENANT}/oauth2/v2.0/token`,
+      ])
+      expect(readFileSync(plainCache(h), 'utf8')).toBe(before)
+    },
+  )
+
+  it.each([
+    ['token', 'AccessToken', 'without its secret', 'an access token has no secret'],
+    ['token', 'AccessToken', 'with an empty secret', 'an access token has no secret'],
+    ['whoami', 'AccessToken', 'without its secret', 'an access token has no secret'],
+    ['token', 'RefreshToken', 'without its secret', 'a refresh token has no secret'],
+  ])(
+    '%s: a cached %s entry %s exits 3 "damaged" with empty stdout and no request',
+    async (cmd, section, how, what) => {
+      const { idp, home: h } = await signedIn()
+      editCache(h, section, (entry) => {
+        if (how === 'with an empty secret') entry.secret = ''
+        else delete entry.secret
+      })
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+      expect(await run([cmd], t.rt)).toBe(3)
+      expect(t.io.stdout()).toBe('')
+      expect(t.io.stderr()).toBe(`error: the token cache is damaged (${what})\n${DAMAGED_HINT}`)
+      expect(idp.requests.length).toBe(3) // login's three; none from this run
+    },
+  )
 })
