@@ -284,6 +284,48 @@ describe('19. Network', () => {
   })
 })
 
+describe('Not signed in needs no network (red team 10)', () => {
+  const NOT_SIGNED_IN = 'error: not signed in\nhint: run `entra-login login` to sign in\n'
+
+  it.skipIf(!canUnshareNet)(
+    'never signed in, with no network at all (unshare -n): token and whoami exit 3 and send nothing',
+    async () => {
+      const home = tempHome()
+      const env = standInEnv(s, home)
+      for (const cmd of ['token', 'whoami']) {
+        const r = await runCliVia(['unshare', '-n'], [cmd], { env, stdin: 'ignore', timeoutMs: 15_000 })
+        expect(r.code, cmd).toBe(3)
+        expect(r.stdout, cmd).toBe('')
+        expect(r.stderr, cmd).toBe(NOT_SIGNED_IN)
+      }
+      expect(s.requests).toEqual([])
+      expect(readdirSync(home).filter((n) => !n.endsWith('.lock'))).toEqual([])
+    },
+  )
+
+  it.skipIf(!canUnshareNet)(
+    'after logout, with no network: token and whoami exit 3 and send nothing; nothing re-creates authority-<id>.json',
+    async () => {
+      const { home, env } = await signIn()
+      expect(readdirSync(home).filter((n) => n.startsWith('authority-')).length).toBe(1)
+      const logout = await runCliVia(['unshare', '-n'], ['logout'], { env, stdin: 'ignore' })
+      expect(logout.code, logout.stderr).toBe(0)
+      expect(logout.stderr).toBe('Signed out: the cached tokens were removed.\n')
+      for (const cmd of ['token', 'whoami']) {
+        const r = await runCliVia(['unshare', '-n'], [cmd], { env, stdin: 'ignore', timeoutMs: 15_000 })
+        expect(r.code, cmd).toBe(3)
+        expect(r.stdout, cmd).toBe('')
+        expect(r.stderr, cmd).toBe(NOT_SIGNED_IN)
+      }
+      const again = await runCli(['logout'], { env })
+      expect(again.code).toBe(0)
+      expect(again.stderr).toBe('Nothing to remove: not signed in.\n')
+      expect(s.requests).toEqual([])
+      expect(readdirSync(home).filter((n) => !n.endsWith('.lock'))).toEqual([])
+    },
+  )
+})
+
 describe('20. Graph 401', () => {
   it('triggers exactly one refresh and one retry', async () => {
     const { env } = await signIn()
