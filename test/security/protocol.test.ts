@@ -20,7 +20,7 @@ import {
   startCommand,
   tempHome,
 } from '../support/cli.js'
-import { entraError, standInForFile } from '../support/stand-in/index.js'
+import { entraError, standInForFile, startStandIn } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
 
@@ -377,6 +377,50 @@ describe('15. Debug output is redacted', () => {
     // No Authorization header value either.
     for (const text of texts) expect(text).not.toMatch(/Bearer\s+(?!\[redacted)[A-Za-z0-9._-]{20,}/)
   })
+
+  // [raw, percent-encoded (encodeURIComponent), form-encoded (URLSearchParams), JSON-escaped]
+  const urlSpecial: Array<[string, string, string, string]> = [
+    ["ab+cd'efgh1234XYZ", "ab%2Bcd'efgh1234XYZ", 'ab%2Bcd%27efgh1234XYZ', "ab+cd'efgh1234XYZ"],
+    [
+      'Pa ss&w=rd%41"q\\z~Tail9K',
+      'Pa%20ss%26w%3Drd%2541%22q%5Cz~Tail9K',
+      'Pa+ss%26w%3Drd%2541%22q%5Cz%7ETail9K',
+      'Pa ss&w=rd%41\\"q\\\\z~Tail9K',
+    ],
+    [
+      'Qk8(r)*!#$/?:;,[]{}@Tail7Z',
+      'Qk8(r)*!%23%24%2F%3F%3A%3B%2C%5B%5D%7B%7D%40Tail7Z',
+      'Qk8%28r%29*%21%23%24%2F%3F%3A%3B%2C%5B%5D%7B%7D%40Tail7Z',
+      'Qk8(r)*!#$/?:;,[]{}@Tail7Z',
+    ],
+    [
+      'sécret+ünï=код&Tail5Q',
+      's%C3%A9cret%2B%C3%BCn%C3%AF%3D%D0%BA%D0%BE%D0%B4%26Tail5Q',
+      's%C3%A9cret%2B%C3%BCn%C3%AF%3D%D0%BA%D0%BE%D0%B4%26Tail5Q',
+      'sécret+ünï=код&Tail5Q',
+    ],
+  ]
+  it.each(urlSpecial)(
+    '--debug login with the secret %s shows none of its raw, percent-, form- or JSON-encoded forms, nor any 6-char tail of them',
+    async (raw, percent, form, json) => {
+      const idp = await startStandIn({ clientSecret: raw })
+      try {
+        const r = await cli(['--debug', 'login', '--json'], standInEnv(idp, tempHome()))
+        expect(r.code, r.stderr).toBe(0)
+        expect(idp.count('token', 'authorization_code')).toBe(1) // the stand-in accepted the secret
+        expect(r.stderr).toMatch(/^debug: http: {3}request body: .*client_secret=\[redacted\]/m)
+        const printed = `${r.stdout}\n${r.stderr}`
+        for (const f of [raw, percent, form, json]) {
+          for (let i = 0; i + 6 <= f.length; i++) {
+            const tail = f.slice(i)
+            expect(printed.includes(tail), `leaked ${JSON.stringify(tail)}`).toBe(false)
+          }
+        }
+      } finally {
+        await idp.close()
+      }
+    },
+  )
 
   it('a malformed token response without --debug is a one-line error with no stack trace', async () => {
     const sentinel = `SENTINEL-${randomBytes(12).toString('hex')}`

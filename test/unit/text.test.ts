@@ -36,6 +36,29 @@ describe('Redactor', () => {
   })
 })
 
+describe('Redactor: every encoded form of a known secret (red team 12)', () => {
+  it('redacts the raw, percent-encoded, form-encoded and JSON-escaped forms, wherever they stand', () => {
+    const r = new Redactor()
+    r.add("ab+cd'efgh1234XYZ")
+    r.add('Pa ss&w=rd%41"q\\z~Tail9K')
+    expect(r.redact("client_secret=ab%2Bcd'efgh1234XYZ&grant_type=x")).toBe(
+      'client_secret=[redacted]&grant_type=x',
+    )
+    expect(r.redact("a ab+cd'efgh1234XYZ b ab%2Bcd'efgh1234XYZ c ab%2Bcd%27efgh1234XYZ d")).toBe(
+      'a [redacted] b [redacted] c [redacted] d',
+    )
+    expect(
+      r.redact(
+        '{"s":"Pa ss&w=rd%41\\"q\\\\z~Tail9K"} Pa+ss%26w%3Drd%2541%22q%5Cz%7ETail9K Pa%20ss%26w%3Drd%2541%22q%5Cz~Tail9K !',
+      ),
+    ).toBe('{"s":"[redacted]"} [redacted] [redacted] !')
+  })
+
+  it('a secret-bearing parameter is redacted up to the next & even when its value holds a quote', () => {
+    expect(new Redactor().redact("x code=ab'cd'ef&state=q'r y")).toBe('x code=[redacted]&state=[redacted] y')
+  })
+})
+
 describe('Entra errors', () => {
   const body = {
     error: 'invalid_client',
