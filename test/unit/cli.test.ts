@@ -171,6 +171,40 @@ describe('cli.run in process', () => {
   })
 })
 
+describe('a damaged plaintext cache is exit 3 with a hint for token and whoami too, never exit 1 (red team 13)', () => {
+  it.each([
+    ['token', 'null', 'not a JSON object'],
+    ['whoami', 'null', 'not a JSON object'],
+    [
+      'token',
+      '{"Account":{"k":{"home_account_id":"h","username":"u","realm":"r"}},"AccessToken":{"a":{"home_account_id":"h","expires_on":"abc","target":"User.Read","secret":"s"}}}',
+      'an access token has a malformed expires_on',
+    ],
+    [
+      'whoami',
+      '{"Account":{"k":{"home_account_id":"h","username":"u","realm":"r"}},"AccessToken":{"a":{"home_account_id":"h","expires_on":"abc","target":"User.Read","secret":"s"}}}',
+      'an access token has a malformed expires_on',
+    ],
+    ['token', '{"Account":[]}', 'Account is not an object'],
+    ['whoami', '{"Account":{"k":"x"}}', 'an Account entry is not an object'],
+    ['token', 'not json', 'not JSON'],
+    ['whoami', '[]', 'not a JSON object'],
+  ])(
+    '%s on the damaged cache %s: exit 3 "damaged (%s)" with the login hint, empty stdout, no request',
+    async (cmd, content, what) => {
+      const { idp, home: h } = await signedIn()
+      writeFileSync(plainCache(h), content, { mode: 0o600 })
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+      expect(await run([cmd], t.rt)).toBe(3)
+      expect(t.io.stdout()).toBe('')
+      expect(t.io.stderr()).toBe(
+        `error: the token cache is damaged (${what})\nhint: run \`entra-login login\` to sign in again; it replaces the cache\n`,
+      )
+      expect(idp.requests.length).toBe(3) // login's three; none from this run
+    },
+  )
+})
+
 describe('no request the CLI makes follows a redirect (README: Security, Protocol)', () => {
   const redirect = (status: number) => () =>
     new Response('', { status, headers: { location: 'https://evil.test/steal' } })
