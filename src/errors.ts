@@ -48,6 +48,8 @@ export const EXIT_CODES = {
   /** A 3xx from the identity provider or Graph: never followed. */
   UNEXPECTED_REDIRECT: ExitCode.NETWORK,
   GRAPH_ERROR: ExitCode.NETWORK,
+  /** A response body over the size limit (1 MiB from the identity provider, 4 MiB from Graph). */
+  RESPONSE_TOO_LARGE: ExitCode.NETWORK,
   STORAGE: ExitCode.STORAGE,
   /** SIGINT (Ctrl-C). */
   INTERRUPTED: ExitCode.INTERRUPTED,

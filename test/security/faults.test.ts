@@ -284,6 +284,62 @@ describe('19. Network', () => {
   })
 })
 
+const TIME = '/usr/bin/time'
+const canMeasureRss = requireCapability(
+  `peak RSS of a child (${TIME}, Debian package "time")`,
+  existsSync(TIME),
+)
+
+describe('Response size limits (red team 14)', () => {
+  const FIFTY_MIB = 50 * 1024 * 1024
+  const HINT =
+    'hint: the service sent far more than expected; a proxy may be in the way; try again, or run with --debug\n'
+
+  /** Runs the CLI under /usr/bin/time; returns the result, the wall time and the peak RSS in KiB. */
+  async function measured(args: string[], env: Env) {
+    const rssFile = join(mkdtempSync(join(tmpdir(), 'entra-rss-')), 'rss')
+    const r = await timed(
+      runCliVia([TIME, '-f', '%M', '-o', rssFile], args, { env, stdin: 'ignore', timeoutMs: 60_000 }),
+    )
+    // GNU time writes "Command exited with non-zero status N" first, then the %M value.
+    return { ...r, rssKiB: Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) }
+  }
+
+  for (const contentLength of [false, true]) {
+    it.skipIf(!canMeasureRss)(
+      `a 50 MiB Graph /me (${contentLength ? 'Content-Length declared' : 'chunked'}): whoami exits 5 within 10 s, peak RSS under 150 MB`,
+      async () => {
+        const { env } = await signIn()
+        s.behaviour.queue = [{ match: 'graph', bigBody: { bytes: FIFTY_MIB, contentLength } }]
+        const r = await measured(['whoami'], env)
+        expect(r.code, r.stderr).toBe(5)
+        expect(r.stdout).toBe('')
+        expect(r.stderr).toBe(`error: response too large from ${s.host} (over 4 MiB)\n${HINT}`)
+        expect(r.ms).toBeLessThan(10_000)
+        expect(r.rssKiB).toBeGreaterThan(0)
+        expect(r.rssKiB).toBeLessThan(150 * 1024)
+        expect(s.count('graph')).toBe(1) // not retried
+      },
+    )
+  }
+
+  it.skipIf(!canMeasureRss)(
+    'a 50 MiB token response on a refresh: token exits 5 within 10 s, peak RSS under 150 MB, the cache unchanged',
+    async () => {
+      const { home, env } = await signIn({ expiring: true })
+      const before = sha256(cacheFile(home))
+      s.behaviour.queue = [{ match: 'token', bigBody: { bytes: FIFTY_MIB, contentLength: false } }]
+      const r = await measured(['token'], env)
+      expect(r.code, r.stderr).toBe(5)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toBe(`error: response too large from ${s.host} (over 1 MiB)\n${HINT}`)
+      expect(r.ms).toBeLessThan(10_000)
+      expect(r.rssKiB).toBeLessThan(150 * 1024)
+      expect(sha256(cacheFile(home))).toBe(before)
+    },
+  )
+})
+
 describe('Not signed in needs no network (red team 10)', () => {
   const NOT_SIGNED_IN = 'error: not signed in\nhint: run `entra-login login` to sign in\n'
 

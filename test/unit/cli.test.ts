@@ -50,6 +50,7 @@ describe('exit codes: one table in errors.ts', () => {
       PORT_IN_USE: 5,
       UNEXPECTED_REDIRECT: 5,
       GRAPH_ERROR: 5,
+      RESPONSE_TOO_LARGE: 5,
       STORAGE: 6,
       INTERRUPTED: 130,
       TERMINATED: 143,
@@ -363,4 +364,99 @@ describe('a token that is missing or not a non-empty string is never printed (re
       expect(idp.requests.length).toBe(3) // login's three; none from this run
     },
   )
+})
+
+describe('response bodies are capped: 1 MiB from the identity provider, 4 MiB from Graph (red team 14)', () => {
+  const MiB = 1024 * 1024
+  const TOO_LARGE_HINT =
+    'hint: the service sent far more than expected; a proxy may be in the way; try again, or run with --debug'
+
+  /** A JSON object with a `pad` string making it exactly `bytes` long. */
+  function paddedJson(fields: Record<string, unknown>, bytes: number): string {
+    const base = JSON.stringify({ ...fields, pad: '' })
+    return JSON.stringify({ ...fields, pad: 'x'.repeat(bytes - Buffer.byteLength(base)) })
+  }
+
+  /** An endless body of 64 KiB chunks; `pulled` counts the bytes handed out, `cancelled` tells it was stopped. */
+  function endless() {
+    const state = { pulled: 0, cancelled: false }
+    const chunk = new Uint8Array(64 * 1024).fill(0x20)
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        state.pulled += chunk.byteLength
+        controller.enqueue(chunk)
+      },
+      cancel() {
+        state.cancelled = true
+      },
+    })
+    return { state, body }
+  }
+
+  const discovery = {
+    issuer: `https://${HOST}/${TENANT}/v2.0`,
+    authorization_endpoint: `https://${HOST}/${TENANT}/oauth2/v2.0/authorize`,
+    token_endpoint: `https://${HOST}/${TENANT}/oauth2/v2.0/token`,
+    jwks_uri: `https://${HOST}/${TENANT}/discovery/v2.0/keys`,
+  }
+
+  it('an OpenID configuration of exactly 1 MiB is read; 1 MiB + 1 byte is exit 5 "response too large" naming the host and limit', async () => {
+    const exact = paddedJson(discovery, MiB)
+    expect(Buffer.byteLength(exact)).toBe(1_048_576)
+    const ok = fakeIdp()
+    ok.queue('discovery', () => new Response(exact, { status: 200 }))
+    const t1 = testRuntime({ env: ok.env(home()), fetch: ok.fetch, launchBrowser: ok.launchBrowser })
+    expect(await run(['login', '--json'], t1.rt)).toBe(0)
+
+    const over = paddedJson(discovery, MiB + 1)
+    expect(Buffer.byteLength(over)).toBe(1_048_577)
+    const idp = fakeIdp()
+    idp.queue('discovery', () => new Response(over, { status: 200 }))
+    const t = testRuntime({ env: idp.env(home()), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login'], t.rt)).toBe(5)
+    expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+      'error: response too large from login.fake.test (over 1 MiB)',
+      TOO_LARGE_HINT,
+      '',
+    ])
+    expect(t.launched).toEqual([])
+  })
+
+  it('a token response declaring Content-Length: 1048577 is refused before its body is read (exit 5, nothing stored)', async () => {
+    const idp = fakeIdp()
+    const { state, body } = endless()
+    idp.queue('token', () => new Response(body, { status: 200, headers: { 'content-length': '1048577' } }))
+    const h = home()
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login'], t.rt)).toBe(5)
+    expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+      'error: response too large from login.fake.test (over 1 MiB)',
+      TOO_LARGE_HINT,
+      '',
+    ])
+    expect(state.cancelled).toBe(true)
+    expect(state.pulled).toBeLessThanOrEqual(65_536) // at most the chunk a new stream pulls at once
+    expect(readdirSync(h).filter((n) => n.startsWith('cache-') && !n.endsWith('.lock'))).toEqual([])
+  })
+
+  it('a Graph /me of exactly 4 MiB is printed; an endless one stops being read just past 4 MiB (whoami exit 5)', async () => {
+    const { idp, home: h } = await signedIn()
+    const big = paddedJson(ME, 4 * MiB)
+    expect(Buffer.byteLength(big)).toBe(4_194_304)
+    idp.queue('graph', () => new Response(big, { status: 200 }))
+    const ok = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['whoami'], ok.rt)).toBe(0)
+    expect(JSON.parse(ok.io.stdout()).pad.length).toBe(4_194_156)
+
+    const { state, body } = endless()
+    idp.queue('graph', () => new Response(body, { status: 200 }))
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['whoami'], t.rt)).toBe(5)
+    expect(t.io.stdout()).toBe('')
+    expect(t.io.stderr()).toBe(
+      `error: response too large from graph.fake.test (over 4 MiB)\n${TOO_LARGE_HINT}\n`,
+    )
+    expect(state.cancelled).toBe(true)
+    expect(state.pulled).toBeLessThanOrEqual(4_194_304 + 2 * 65_536)
+  })
 })
