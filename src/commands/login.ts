@@ -14,7 +14,7 @@ import { CliError, interrupted, missingSecret } from '../errors.js'
 import type { Debug, Factory } from '../factory.js'
 import { getMe } from '../graph.js'
 import type { HttpClient } from '../http.js'
-import { sanitize, say, writeOut } from '../io.js'
+import { sanitize, say, toJson, writeOut } from '../io.js'
 import type { Redactor } from '../redact.js'
 import type { Runtime } from '../runtime.js'
 import { collect } from './flags.js'
@@ -210,7 +210,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
 
     const me = await getMe(opts.http(), settings.graphUrl, token.accessToken)
     if (opts.json || !io.stdoutIsTTY) {
-      await writeOut(io.stdout, `${JSON.stringify(me, null, 2)}\n`)
+      await writeOut(io.stdout, toJson(me))
     }
     const who = sanitize(String(me.displayName ?? token.account.name ?? ''), 100)
     const mail = sanitize(String(me.mail ?? me.userPrincipalName ?? token.account.username), 200)

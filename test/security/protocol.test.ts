@@ -504,6 +504,44 @@ describe('16. Server-supplied text', () => {
   })
 })
 
+describe('16b. C1 controls and bidi overrides from Graph (red team 15)', () => {
+  it('whoami and login --json print them as \\uXXXX in valid JSON; the login summary on stderr escapes them', async () => {
+    const me = {
+      id: s.user.oid,
+      displayName: 'Adele\u009b31m\u202eecnaV\u2066\u0085',
+      mail: null,
+      userPrincipalName: s.user.userPrincipalName,
+    }
+    s.behaviour.queue = [
+      { match: 'graph', status: 200, body: me },
+      { match: 'graph', status: 200, body: me },
+    ]
+    const home = tempHome()
+    const env = standInEnv(s, home)
+    const login = await cli(['login', '--json'], env)
+    expect(login.code, login.stderr).toBe(0)
+    const whoami = await cli(['whoami'], env)
+    expect(whoami.code, whoami.stderr).toBe(0)
+    for (const r of [login, whoami]) {
+      expect(r.stdout).toBe(
+        '{\n' +
+          `  "id": "${s.user.oid}",\n` +
+          '  "displayName": "Adele\\u009b31m\\u202eecnaV\\u2066\\u0085",\n' +
+          '  "mail": null,\n' +
+          `  "userPrincipalName": "${s.user.userPrincipalName}"\n` +
+          '}\n',
+      )
+      expect(JSON.parse(r.stdout)).toEqual(me)
+    }
+    expect(login.stderr).toContain(
+      `✓ Signed in as Adele\\x9b31m\\u202eecnaV\\u2066\\x85 <${s.user.userPrincipalName}> (tenant ${s.tenantId})\n`,
+    )
+    for (const text of [login.stdout, login.stderr, whoami.stdout, whoami.stderr]) {
+      for (const c of ['\u009b', '\u0085', '\u202e', '\u2066']) expect(text.includes(c)).toBe(false)
+    }
+  })
+})
+
 describe('17. token output', () => {
   it('is exactly the token and one newline', async () => {
     const { env } = await signIn()

@@ -460,3 +460,102 @@ describe('response bodies are capped: 1 MiB from the identity provider, 4 MiB fr
     expect(state.pulled).toBeLessThanOrEqual(4_194_304 + 2 * 65_536)
   })
 })
+
+describe('C1 controls and bidi overrides never reach stdout or stderr raw (red team 15)', () => {
+  /** C1 (NEL, CSI), bidi override and isolates, DEL: what a hostile directory could put in a profile. */
+  const EVIL_NAME = 'Eve\u0085\u009b31m\u202eevil\u2066x\u2069\u007f'
+  const EVIL_ME = { ...ME, displayName: EVIL_NAME, mail: 'eve\u202e@contoso.test' }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for raw control characters is the point
+  const RAW = /[\u0080-\u009f\u202a-\u202e\u2066-\u2069\u007f\u001b]/
+  const ME_JSON =
+    '{\n' +
+    '  "id": "00000000-0000-0000-0000-0000000000a1",\n' +
+    '  "displayName": "Eve\\u0085\\u009b31m\\u202eevil\\u2066x\\u2069\\u007f",\n' +
+    '  "mail": "eve\\u202e@contoso.test",\n' +
+    '  "userPrincipalName": "ada@contoso.test"\n' +
+    '}\n'
+  const graphAnswer = () =>
+    new Response(JSON.stringify(EVIL_ME), { status: 200, headers: { 'content-type': 'application/json' } })
+
+  it('login --json and whoami print them as \\uXXXX (the same JSON text, parsing back to the same object); the summary line escapes them', async () => {
+    const idp = fakeIdp()
+    idp.queue('graph', graphAnswer)
+    const h = home()
+    const login = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login', '--json'], login.rt)).toBe(0)
+    expect(login.io.stdout()).toBe(ME_JSON)
+    expect(JSON.parse(login.io.stdout())).toEqual(EVIL_ME)
+    expect(login.io.stderr().split('\n').slice(-2)).toEqual([
+      '✓ Signed in as Eve\\x85\\x9b31m\\u202eevil\\u2066x\\u2069\\x7f <eve\\u202e@contoso.test> (tenant 7d1c3b52-0d6e-4a43-9e1f-2f5b1a3c9e10)',
+      '',
+    ])
+    expect(RAW.test(login.io.stderr())).toBe(false)
+
+    idp.queue('graph', graphAnswer)
+    const whoami = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['whoami'], whoami.rt)).toBe(0)
+    expect(whoami.io.stdout()).toBe(ME_JSON)
+    expect(whoami.io.stderr()).toBe('')
+  })
+
+  it('status --json writes a cached name with them as \\uXXXX; status on stderr escapes them', async () => {
+    const { idp, home: h } = await signedIn()
+    const file = plainCache(h)
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as { Account: Record<string, { name: string }> }
+    for (const a of Object.values(cache.Account)) a.name = EVIL_NAME
+    writeFileSync(file, JSON.stringify(cache), { mode: 0o600 })
+
+    const json = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['status', '--json'], json.rt)).toBe(0)
+    expect(json.io.stdout()).toContain(
+      '    "name": "Eve\\u0085\\u009b31m\\u202eevil\\u2066x\\u2069\\u007f",\n',
+    )
+    expect(RAW.test(json.io.stdout())).toBe(false)
+    expect(JSON.parse(json.io.stdout()).account.name).toBe(EVIL_NAME)
+
+    const human = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['status'], human.rt)).toBe(0)
+    expect(human.io.stderr().split('\n')[0]).toBe(
+      '✓ Signed in as Eve\\x85\\x9b31m\\u202eevil\\u2066x\\u2069\\x7f <ada@contoso.test>',
+    )
+  })
+
+  it('an error with --json: the JSON error writes them as \\uXXXX and the error line escapes them', async () => {
+    const idp = fakeIdp()
+    const t = testRuntime({ env: idp.env(home()), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(
+      await run(['login', '--json', '--scope', 'https://evil\u202elpmaxe.test\u009b/.default'], t.rt),
+    ).toBe(2)
+    expect(t.io.stdout()).toBe(
+      '{\n' +
+        '  "error": {\n' +
+        '    "code": "USAGE",\n' +
+        '    "message": "scopes name more than one resource: https://graph.microsoft.com, https://evil\\u202elpmaxe.test\\u009b",\n' +
+        '    "hint": "ask for one resource per command, e.g. `entra-login token --scope https://management.azure.com/.default`",\n' +
+        '    "exitCode": 2\n' +
+        '  }\n' +
+        '}\n',
+    )
+    expect(t.io.stderr()).toBe(
+      'error: scopes name more than one resource: https://graph.microsoft.com, https://evil\\u202elpmaxe.test\\x9b\n' +
+        'hint: ask for one resource per command, e.g. `entra-login token --scope https://management.azure.com/.default`\n',
+    )
+    expect(idp.requests).toEqual([])
+  })
+
+  it('the config-file warning and a usage error from the parser show ESC, C1 and bidi controls escaped', async () => {
+    const h = home()
+    writeFileSync(join(h, 'config.json'), JSON.stringify({ 'k\u001b]0;pwn\u0007\u009b\u202e': 1 }))
+    const idp = fakeIdp()
+    const status = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['status'], status.rt)).toBe(3)
+    expect(status.io.stderr().split('\n')[0]).toBe(
+      `warning: ${h}/config.json: unknown key "k\\x1b]0;pwn\\x07\\x9b\\u202e" ignored`,
+    )
+    const typo = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['bogus\u001b[31m\u202e'], typo.rt)).toBe(2)
+    expect(typo.io.stderr()).toBe(
+      "error: unknown command 'bogus\\x1b[31m\\u202e'\n(run `entra-login --help` for usage)\n",
+    )
+  })
+})

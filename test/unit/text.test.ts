@@ -2,13 +2,42 @@ import { describe, expect, it } from 'vitest'
 import { hintFor, idLines, parseIdpError, summary } from '../../src/auth/hints.js'
 import { escapeHtml } from '../../src/auth/pages.js'
 import { parseRetryAfter } from '../../src/http.js'
-import { sanitize } from '../../src/io.js'
+import { sanitize, sanitizeLines, toJson } from '../../src/io.js'
 import { Redactor } from '../../src/redact.js'
 
 describe('sanitize', () => {
   it('shows control characters as escapes', () => {
     expect(sanitize('a\x1b]0;pwn\x07b\r\n')).toBe('a\\x1b]0;pwn\\x07b\\r\\n')
     expect(sanitize('x'.repeat(10), 4)).toBe('xxxx…')
+  })
+})
+
+describe('C1 controls and bidi overrides (red team 15)', () => {
+  const evil = 'a\u0085b\u009b31mc\u202ed\u2066e\u2069f\u007fg\u2028h'
+
+  it('sanitize shows C1 and DEL as \\xNN, bidi controls and U+2028 as \\uNNNN', () => {
+    expect(sanitize(evil)).toBe('a\\x85b\\x9b31mc\\u202ed\\u2066e\\u2069f\\x7fg\\u2028h')
+    expect(sanitize('\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069')).toBe(
+      '\\u202a\\u202b\\u202c\\u202d\\u202e\\u2066\\u2067\\u2068\\u2069',
+    )
+    expect(sanitize('é ü ✓ код \u00a0')).toBe('é ü ✓ код \u00a0')
+  })
+
+  it('sanitizeLines keeps the newlines and escapes the rest', () => {
+    expect(sanitizeLines('x\u001b[31m\ny\u202e\n')).toBe('x\\x1b[31m\ny\\u202e\n')
+  })
+
+  it('toJson writes them as \\uXXXX: valid JSON that parses back to the same value', () => {
+    const value = { name: evil, esc: '\u001b]0;x\u0007', plain: 'é ✓' }
+    const text = toJson(value)
+    expect(text).toBe(
+      '{\n' +
+        '  "name": "a\\u0085b\\u009b31mc\\u202ed\\u2066e\\u2069f\\u007fg\\u2028h",\n' +
+        '  "esc": "\\u001b]0;x\\u0007",\n' +
+        '  "plain": "é ✓"\n' +
+        '}\n',
+    )
+    expect(JSON.parse(text)).toEqual(value)
   })
 })
 
