@@ -51,6 +51,8 @@ export const EXIT_CODES = {
   /** A response body over the size limit (1 MiB from the identity provider, 4 MiB from Graph). */
   RESPONSE_TOO_LARGE: ExitCode.NETWORK,
   STORAGE: ExitCode.STORAGE,
+  /** Several keychain items for one account and no way to tell which is right. */
+  KEYCHAIN_DUPLICATE: ExitCode.STORAGE,
   /** SIGINT (Ctrl-C). */
   INTERRUPTED: ExitCode.INTERRUPTED,
   /** SIGTERM. */

@@ -52,6 +52,7 @@ describe('exit codes: one table in errors.ts', () => {
       GRAPH_ERROR: 5,
       RESPONSE_TOO_LARGE: 5,
       STORAGE: 6,
+      KEYCHAIN_DUPLICATE: 6,
       INTERRUPTED: 130,
       TERMINATED: 143,
       INTERNAL: 1,
