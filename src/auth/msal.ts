@@ -83,10 +83,21 @@ function invalidTokenResponse(what: string): CliError {
   )
 }
 
-/** Checks a successful token-endpoint answer before MSAL sees it. */
-function checkTokenResponse(body: unknown): void {
-  if (typeof body !== 'object' || body === null) return
-  if (!isToken((body as Record<string, unknown>).access_token)) throw invalidTokenResponse('no access token')
+/**
+ * Checks a successful token-endpoint answer before MSAL sees it (MSAL would report a body
+ * that is not an object as "cannot reach", and a missing id_token as a nonce mismatch).
+ */
+function checkTokenResponse(body: unknown, grantType: string | null): void {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidTokenResponse('not a JSON object')
+  }
+  const b = body as Record<string, unknown>
+  if (!isToken(b.access_token)) throw invalidTokenResponse('no access token')
+  if (grantType === 'authorization_code' && !isToken(b.id_token)) {
+    throw new CliError('ID_TOKEN_INVALID', 'the token response has no ID token', {
+      hint: 'nothing was stored; make sure the app may use the openid scope, then run `entra-login login` again',
+    })
+  }
 }
 
 /** One MSAL client bound to one cache. */
@@ -125,7 +136,7 @@ export class AuthClient {
           const e = parseIdpError(body)
           if (e) this.#lastIdpError = { error: e, status: res.status }
         } else if (method === 'POST' && url.split('?')[0] === o.metadata.token_endpoint) {
-          checkTokenResponse(body)
+          checkTokenResponse(body, new URLSearchParams(req.body ?? '').get('grant_type'))
         }
         if (res.status < 400 && typeof body === 'object' && body !== null) {
           const b = body as Record<string, unknown>

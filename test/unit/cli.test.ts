@@ -560,3 +560,63 @@ describe('C1 controls and bidi overrides never reach stdout or stderr raw (red t
     )
   })
 })
+
+describe('error messages name what is actually wrong with a token response (red team 18)', () => {
+  const INVALID_HINT = 'hint: nothing was stored; try again, and run with --debug if it persists'
+
+  it.each(['null', '[]', '"text"', '42'])(
+    'login: a 200 token response whose body is %s says "invalid token response (not a JSON object)", exit 4',
+    async (body) => {
+      const idp = fakeIdp()
+      idp.queue(
+        'token',
+        () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } }),
+      )
+      const h = home()
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login'], t.rt)).toBe(4)
+      expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+        'error: the identity provider returned an invalid token response (not a JSON object)',
+        INVALID_HINT,
+        '',
+      ])
+      expect(readdirSync(h).filter((n) => n.startsWith('cache-') && !n.endsWith('.lock'))).toEqual([])
+    },
+  )
+
+  it('token: a refresh answered 200 with a null body says "invalid token response (not a JSON object)", exit 4, empty stdout', async () => {
+    const idp = fakeIdp()
+    idp.expiresIn = 60 // inside MSAL's 5-minute renewal window: the next token call refreshes
+    const h = home()
+    const login = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login', '--json'], login.rt)).toBe(0)
+    idp.queue('token', () => new Response('null', { status: 200 }))
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['token'], t.rt)).toBe(4)
+    expect(t.io.stdout()).toBe('')
+    expect(t.io.stderr()).toBe(
+      `error: the identity provider returned an invalid token response (not a JSON object)\n${INVALID_HINT}\n`,
+    )
+  })
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+  ])(
+    'login: a token response whose id_token is %s says "the token response has no ID token", exit 4, nothing stored',
+    async (_, value) => {
+      const idp = fakeIdp()
+      idp.tokenResponse = { id_token: value }
+      const h = home()
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login'], t.rt)).toBe(4)
+      expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+        'error: the token response has no ID token',
+        'hint: nothing was stored; make sure the app may use the openid scope, then run `entra-login login` again',
+        '',
+      ])
+      expect(readdirSync(h).filter((n) => n.startsWith('cache-') && !n.endsWith('.lock'))).toEqual([])
+      expect(idp.requests.map((r) => r.method)).toEqual(['GET', 'POST'])
+    },
+  )
+})
