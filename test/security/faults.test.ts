@@ -382,6 +382,31 @@ describe('Not signed in needs no network (red team 10)', () => {
   )
 })
 
+describe('Graph /me failing after the sign-in (red team 19)', () => {
+  it('login: the error says the sign-in succeeded and the tokens are stored (exit 5); whoami then works from the cache', async () => {
+    const home = tempHome()
+    const env = standInEnv(s, home)
+    s.behaviour.queue = [0, 1, 2].map(() => ({
+      match: 'graph' as const,
+      status: 503,
+      body: 'Service Unavailable',
+    }))
+    const login = await runCli(['login'], { env })
+    expect(login.code, login.stderr).toBe(5)
+    expect(login.stdout).toBe('')
+    expect(login.stderr.split('\n').slice(-3)).toEqual([
+      `error: signed in as ${s.user.userPrincipalName}, but Microsoft Graph /me failed: ${s.host} answered HTTP 503 3 times`,
+      'hint: the service is busy or unavailable; try again later; the tokens are stored, so `entra-login whoami` retries /me',
+      '',
+    ])
+    expect(cacheFile(home)).toMatch(/cache-[0-9a-f]{16}\.json$/)
+    const whoami = await runCli(['whoami'], { env })
+    expect(whoami.code, whoami.stderr).toBe(0)
+    expect(JSON.parse(whoami.stdout).id).toBe(s.user.oid)
+    expect(s.count('token')).toBe(1) // the code redemption only: whoami used the stored token
+  })
+})
+
 describe('20. Graph 401', () => {
   it('triggers exactly one refresh and one retry', async () => {
     const { env } = await signIn()

@@ -620,3 +620,80 @@ describe('error messages name what is actually wrong with a token response (red 
     },
   )
 })
+
+describe('Graph /me failing after the tokens are stored says the sign-in succeeded (red team 19)', () => {
+  const graphFault = (status: number, code: string, message: string) => () =>
+    new Response(JSON.stringify({ error: { code, message } }), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    })
+
+  it.each([
+    [
+      503,
+      5,
+      'signed in as ada@contoso.test, but Microsoft Graph /me failed: graph.fake.test answered HTTP 503 3 times',
+      'the service is busy or unavailable; try again later; the tokens are stored, so `entra-login whoami` retries /me',
+    ],
+    [
+      403,
+      4,
+      'signed in as ada@contoso.test, but Microsoft Graph /me failed: Microsoft Graph refused /me: Authorization_RequestDenied: Insufficient privileges',
+      'the app needs the delegated User.Read permission, with consent; the tokens are stored, so `entra-login whoami` retries /me',
+    ],
+    [
+      401,
+      5,
+      'signed in as ada@contoso.test, but Microsoft Graph /me failed: Microsoft Graph rejected the token: InvalidAuthenticationToken: Insufficient privileges',
+      'the tokens are stored, so `entra-login whoami` retries /me',
+    ],
+    [
+      500,
+      5,
+      'signed in as ada@contoso.test, but Microsoft Graph /me failed: Microsoft Graph answered HTTP 500: InternalError: Insufficient privileges',
+      'try again later; the tokens are stored, so `entra-login whoami` retries /me',
+    ],
+  ])(
+    'login with Graph /me answering %i: exit %i, the error names the stored sign-in, and whoami then works from the cache',
+    async (status, exit, message, hint) => {
+      const idp = fakeIdp()
+      const code = {
+        503: 'ServiceUnavailable',
+        403: 'Authorization_RequestDenied',
+        401: 'InvalidAuthenticationToken',
+        500: 'InternalError',
+      }[status] as string
+      // 503 is retried (3 attempts); the others are answered once.
+      for (let i = 0; i < (status === 503 ? 3 : 1); i++) {
+        idp.queue('graph', graphFault(status, code, 'Insufficient privileges'))
+      }
+      const h = home()
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login'], t.rt)).toBe(exit)
+      expect(t.io.stdout()).toBe('')
+      expect(t.io.stderr().split('\n').slice(-3)).toEqual([`error: ${message}`, `hint: ${hint}`, ''])
+
+      const tokenRequests = idp.requests.filter((r) => r.method === 'POST').length
+      const whoami = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+      expect(await run(['whoami'], whoami.rt)).toBe(0)
+      expect(JSON.parse(whoami.io.stdout())).toEqual(ME)
+      expect(idp.requests.filter((r) => r.method === 'POST').length).toBe(tokenRequests) // from the cache
+    },
+  )
+
+  it('login --json with Graph /me failing prints the error as JSON on stdout', async () => {
+    const idp = fakeIdp()
+    idp.queue('graph', graphFault(403, 'Authorization_RequestDenied', 'Insufficient privileges'))
+    const t = testRuntime({ env: idp.env(home()), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login', '--json'], t.rt)).toBe(4)
+    expect(JSON.parse(t.io.stdout())).toEqual({
+      error: {
+        code: 'GRAPH_FORBIDDEN',
+        message:
+          'signed in as ada@contoso.test, but Microsoft Graph /me failed: Microsoft Graph refused /me: Authorization_RequestDenied: Insufficient privileges',
+        hint: 'the app needs the delegated User.Read permission, with consent; the tokens are stored, so `entra-login whoami` retries /me',
+        exitCode: 4,
+      },
+    })
+  })
+})
