@@ -13,7 +13,7 @@ import { newCmdWhoami } from './commands/whoami.js'
 import type { GlobalFlags } from './config.js'
 import { CliError, ExitCode, usageError } from './errors.js'
 import { createFactory, type Factory } from './factory.js'
-import { sanitize, writeOut } from './io.js'
+import { sanitize, sanitizeLines, toJson, writeOut } from './io.js'
 import type { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
 
@@ -71,7 +71,8 @@ function inherit(cmd: Command, root: Command, rt: Runtime): void {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => rt.io.stdout.write(s),
-      writeErr: (s) => rt.io.stderr.write(s),
+      // Usage errors quote what was typed: escaped like any other text for the terminal.
+      writeErr: (s) => rt.io.stderr.write(sanitizeLines(s)),
     })
   for (const sub of cmd.commands) inherit(sub, root, rt)
 }
@@ -113,14 +114,16 @@ function asCliError(err: unknown): CliError {
 export function reportError(rt: Runtime, err: unknown, debug: boolean, redactor: Redactor): number {
   const c = rt.io.color
   const e = asCliError(err)
-  rt.io.stderr.write(`${c.red('error:')} ${redactor.redact(e.message)}\n`)
-  if (e.hint) rt.io.stderr.write(`${c.dim('hint:')} ${e.hint}\n`)
-  for (const d of e.details) rt.io.stderr.write(`${c.dim(d)}\n`)
+  // Messages may quote server or user text: redacted, then escaped for the terminal.
+  const text = (s: string) => sanitize(redactor.redact(s), 4000)
+  rt.io.stderr.write(`${c.red('error:')} ${text(e.message)}\n`)
+  if (e.hint) rt.io.stderr.write(`${c.dim('hint:')} ${text(e.hint)}\n`)
+  for (const d of e.details) rt.io.stderr.write(`${c.dim(text(d))}\n`)
   if (debug) {
     rt.io.stderr.write(`${c.dim(`debug: error code ${e.code}, exit ${e.exitCode}`)}\n`)
     let cause: unknown = e
     while (cause instanceof Error) {
-      rt.io.stderr.write(`${c.dim(redactor.redact(cause.stack ?? String(cause)))}\n`)
+      rt.io.stderr.write(`${c.dim(sanitizeLines(redactor.redact(cause.stack ?? String(cause))))}\n`)
       cause = cause.cause
     }
   }
@@ -136,7 +139,7 @@ export function errorJson(err: unknown, redactor: Redactor): string {
     hint: e.hint ?? null,
     exitCode: e.exitCode,
   }
-  return `${JSON.stringify({ error }, null, 2)}\n`
+  return toJson({ error })
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */

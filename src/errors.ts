@@ -34,6 +34,8 @@ export const EXIT_CODES = {
   GRAPH_UNAUTHORIZED: ExitCode.NOT_SIGNED_IN,
   SIGN_IN_FAILED: ExitCode.SIGN_IN_FAILED,
   IDP_ERROR: ExitCode.SIGN_IN_FAILED,
+  /** A 200 from the token endpoint that is not a usable token response (e.g. no access token). */
+  INVALID_TOKEN_RESPONSE: ExitCode.SIGN_IN_FAILED,
   STATE_MISMATCH: ExitCode.SIGN_IN_FAILED,
   ID_TOKEN_INVALID: ExitCode.SIGN_IN_FAILED,
   TIMEOUT: ExitCode.SIGN_IN_FAILED,
@@ -46,7 +48,11 @@ export const EXIT_CODES = {
   /** A 3xx from the identity provider or Graph: never followed. */
   UNEXPECTED_REDIRECT: ExitCode.NETWORK,
   GRAPH_ERROR: ExitCode.NETWORK,
+  /** A response body over the size limit (1 MiB from the identity provider, 4 MiB from Graph). */
+  RESPONSE_TOO_LARGE: ExitCode.NETWORK,
   STORAGE: ExitCode.STORAGE,
+  /** Several keychain items for one account and no way to tell which is right. */
+  KEYCHAIN_DUPLICATE: ExitCode.STORAGE,
   /** SIGINT (Ctrl-C). */
   INTERRUPTED: ExitCode.INTERRUPTED,
   /** SIGTERM. */

@@ -101,6 +101,7 @@ export function createFactory(rt: Runtime): Factory {
             keychain: f.keychain,
             env: rt.env,
             randomBytes: rt.randomBytes,
+            warn,
           })
         : new FileStore(p.plainCache)
     }),

@@ -4,7 +4,7 @@
  * GRAPH_FORBIDDEN, anything else GRAPH_ERROR.
  */
 import { CliError } from './errors.js'
-import type { HttpClient } from './http.js'
+import { GRAPH_MAX_BYTES, type HttpClient } from './http.js'
 import { sanitize } from './io.js'
 
 /** The Graph user object (only the fields we show are named). */
@@ -22,6 +22,7 @@ export async function getMe(http: HttpClient, graphUrl: string, accessToken: str
     method: 'GET',
     url: `${graphUrl}/v1.0/me`,
     headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
+    maxBytes: GRAPH_MAX_BYTES,
   })
   let body: unknown
   try {

@@ -1,6 +1,7 @@
 /**
  * HTTP for everything the CLI sends (MSAL's token and discovery requests, and Graph):
- * bounded timeouts, retries for throttling and transient server errors, no redirects
+ * bounded timeouts, bounded response sizes (1 MiB from the identity provider, 4 MiB from
+ * Graph), retries for throttling and transient server errors, no redirects
  * (a 3xx is an error: following one would resend the client secret, the code and the
  * PKCE verifier to wherever `Location` points), and debug logging through the redactor.
  * Built on the runtime's fetch, sleep, clock and randomness.
@@ -22,6 +23,46 @@ export interface HttpRequest {
   url: string
   headers?: Record<string, string>
   body?: string
+  /** The largest response body read, in bytes; default {@link IDP_MAX_BYTES}. */
+  maxBytes?: number
+}
+
+/** The largest identity-provider response (discovery, token) read: 1 MiB. */
+export const IDP_MAX_BYTES = 1024 * 1024
+/** The largest Microsoft Graph response read: 4 MiB. */
+export const GRAPH_MAX_BYTES = 4 * 1024 * 1024
+
+/** `1 MiB`, `4 MiB`, or a byte count. */
+function formatBytes(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`
+}
+
+/**
+ * Reads a body as UTF-8 text, never more than `limit` bytes: a declared Content-Length over
+ * the limit is refused before reading, and the stream is cancelled as soon as it passes the
+ * limit (undefined then), so a huge or endless body costs at most `limit` bytes of memory.
+ */
+async function readCapped(res: Response, limit: number): Promise<string | undefined> {
+  const declared = res.headers.get('content-length')
+  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > limit) {
+    await res.body?.cancel().catch(() => {})
+    return undefined
+  }
+  if (res.body === null) return ''
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > limit) {
+      await reader.cancel().catch(() => {})
+      return undefined
+    }
+    chunks.push(value)
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks))
 }
 
 /** Settings for {@link HttpClient}; fetch, sleep, clock and randomness come from the runtime. */
@@ -79,17 +120,18 @@ export class HttpClient {
   async send(req: HttpRequest): Promise<HttpResponse> {
     const o = this.#o
     const host = new URL(req.url).host
+    const limit = req.maxBytes ?? IDP_MAX_BYTES
     for (let attempt = 1; ; attempt++) {
       const started = o.now()
       let res: Response
       const signals = [AbortSignal.timeout(o.timeoutMs), o.signal]
-      let text: string
+      let text: string | undefined
       try {
         const init: RequestInit = { method: req.method, signal: AbortSignal.any(signals), redirect: 'manual' }
         if (req.headers) init.headers = req.headers
         if (req.body !== undefined) init.body = req.body
         res = await o.fetch(req.url, init)
-        text = await res.text()
+        text = await readCapped(res, limit)
       } catch (err) {
         if (o.signal.aborted) throw interrupted(o.signal)
         const timedOut = (err as Error).name === 'TimeoutError'
@@ -104,6 +146,18 @@ export class HttpClient {
           {
             hint: 'check your network connection, proxy and firewall, then try again',
             cause: err,
+          },
+        )
+      }
+      if (text === undefined) {
+        o.debug?.(
+          `http: ${req.method} ${req.url} -> ${res.status}: response body over ${formatBytes(limit)}, not read`,
+        )
+        throw new CliError(
+          'RESPONSE_TOO_LARGE',
+          `response too large from ${host} (over ${formatBytes(limit)})`,
+          {
+            hint: 'the service sent far more than expected; a proxy may be in the way; try again, or run with --debug',
           },
         )
       }

@@ -62,19 +62,49 @@ export function say(io: IO, line: string): void {
 }
 
 /**
+ * Characters that drive a terminal or reorder what it shows: C0 controls, DEL, C1 controls
+ * (U+0080–U+009F, e.g. CSI U+009B), the line and paragraph separators, and the bidi
+ * embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069, "Trojan Source").
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+/** The same minus C0, which JSON.stringify already escapes. */
+const UNSAFE_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+const hex = (c: string, width: number) => c.charCodeAt(0).toString(16).padStart(width, '0')
+
+/**
  * Makes server- or user-supplied text safe to show on a terminal: control characters
- * (ESC, BEL, CR, …) become visible escapes, so text like `\x1b]0;pwn\x07` cannot drive
- * the terminal. Long text is cut to `max` characters.
+ * (ESC, BEL, CR, C1 such as CSI, …) and bidi overrides become visible escapes (`\x1b`,
+ * `\u202e`), so text like `\x1b]0;pwn\x07` cannot drive the terminal or reorder the line.
+ * Long text is cut to `max` characters.
  */
 export function sanitize(text: string, max = 500): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+  const escaped = text.replace(UNSAFE_TEXT, (c) => {
     if (c === '\n') return '\\n'
     if (c === '\r') return '\\r'
     if (c === '\t') return '\\t'
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
+    return c.charCodeAt(0) < 0x100 ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`
   })
   return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped
+}
+
+/** {@link sanitize} line by line, uncut: for multi-line text (usage errors, stack traces). */
+export function sanitizeLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => sanitize(line, Number.POSITIVE_INFINITY))
+    .join('\n')
+}
+
+/**
+ * The one JSON writer for everything printed as JSON (`whoami`, `login --json`,
+ * `status --json`, errors with `--json`): two-space JSON and a newline, with DEL, C1
+ * controls, the line separators and bidi controls written as `\uXXXX` too (JSON.stringify
+ * escapes only C0). The text stays valid JSON and parses back to the same value.
+ */
+export function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2).replace(UNSAFE_JSON, (c) => `\\u${hex(c, 4)}`)}\n`
 }
 
 /** Reads a whole stream (stdin) as UTF-8 text. */

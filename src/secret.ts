@@ -4,7 +4,7 @@
  * only when a token request is actually sent (a cached token needs no secret) and at
  * most once per run; every value found is handed to the redactor.
  */
-import { usageError } from './errors.js'
+import { CliError, usageError } from './errors.js'
 import { type IO, readAll } from './io.js'
 import type { Keychain } from './storage/keychain.js'
 
@@ -49,7 +49,8 @@ export class ClientSecret {
     if (o.fromStdin) return '--client-secret-stdin'
     if (o.given) return o.given.source
     try {
-      return (await (await o.keychain()).get(o.account)) === null ? 'none' : 'keychain'
+      const n = (await (await o.keychain()).candidates(o.account)).length
+      return n === 0 ? 'none' : n === 1 ? 'keychain' : `keychain (${n} items)`
     } catch {
       return 'none (keychain unavailable)'
     }
@@ -72,7 +73,8 @@ export class ClientSecret {
     try {
       return (await (await o.keychain()).get(o.account)) ?? undefined
     } catch (err) {
-      if (o.keychainRequired) throw err
+      // Duplicate items are a fact to fix, not an unusable keychain.
+      if (o.keychainRequired || (err instanceof CliError && err.code === 'KEYCHAIN_DUPLICATE')) throw err
       o.debug?.(`secret: keychain not usable (${(err as Error).message})`)
       return undefined
     }

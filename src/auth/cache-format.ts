@@ -24,7 +24,8 @@ export interface CacheSummary {
 
 type Entry = Record<string, unknown>
 
-function damaged(what: string): Error {
+/** The error for a cache that is not in MSAL's shape (exit 3, the next login replaces it). */
+export function damagedCache(what: string): Error {
   return notSignedIn(
     `the token cache is damaged (${what})`,
     undefined,
@@ -39,10 +40,10 @@ function isObject(v: unknown): v is Entry {
 function section(cache: Entry, name: string): Entry[] {
   const s = cache[name]
   if (s === undefined) return []
-  if (!isObject(s)) throw damaged(`${name} is not an object`)
+  if (!isObject(s)) throw damagedCache(`${name} is not an object`)
   const out: Entry[] = []
   for (const v of Object.values(s)) {
-    if (!isObject(v)) throw damaged(`an ${name} entry is not an object`)
+    if (!isObject(v)) throw damagedCache(`an ${name} entry is not an object`)
     out.push(v)
   }
   return out
@@ -50,8 +51,14 @@ function section(cache: Entry, name: string): Entry[] {
 
 function text(e: Entry, key: string, where: string): string {
   const v = e[key]
-  if (typeof v !== 'string') throw damaged(`${where} has no ${key}`)
+  if (typeof v !== 'string') throw damagedCache(`${where} has no ${key}`)
   return v
+}
+
+/** A token's `secret`: a missing or empty one would be printed as `undefined` or an empty line. */
+function secret(e: Entry, where: string): void {
+  const v = e.secret
+  if (typeof v !== 'string' || v === '') throw damagedCache(`${where} has no secret`)
 }
 
 /** Summarises a serialized cache; undefined input = nothing stored. Throws NOT_SIGNED_IN when damaged. */
@@ -62,9 +69,9 @@ export function summarizeCache(serialized: string | undefined): CacheSummary {
   try {
     cache = JSON.parse(serialized)
   } catch {
-    throw damaged('not JSON')
+    throw damagedCache('not JSON')
   }
-  if (!isObject(cache)) throw damaged('not a JSON object')
+  if (!isObject(cache)) throw damagedCache('not a JSON object')
   const a = section(cache, 'Account')[0]
   if (!a) return empty
   const homeAccountId = text(a, 'home_account_id', 'the account')
@@ -78,12 +85,15 @@ export function summarizeCache(serialized: string | undefined): CacheSummary {
   for (const t of section(cache, 'AccessToken')) {
     if (t.home_account_id !== homeAccountId) continue
     const expires = text(t, 'expires_on', 'an access token')
-    if (!/^\d+$/.test(expires)) throw damaged('an access token has a malformed expires_on')
+    if (!/^\d+$/.test(expires)) throw damagedCache('an access token has a malformed expires_on')
+    secret(t, 'an access token')
     const expiresOn = Number(expires) * 1000
     if (accessToken === undefined || expiresOn > accessToken.expiresOn) {
       accessToken = { expiresOn, scopes: text(t, 'target', 'an access token').split(' ').filter(Boolean) }
     }
   }
-  const refreshToken = section(cache, 'RefreshToken').some((t) => t.home_account_id === homeAccountId)
+  const refreshTokens = section(cache, 'RefreshToken').filter((t) => t.home_account_id === homeAccountId)
+  for (const t of refreshTokens) secret(t, 'a refresh token')
+  const refreshToken = refreshTokens.length > 0
   return { account, accessToken, refreshToken }
 }

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import {
   AuthError,
+  type AuthenticationResult,
   ConfidentialClientApplication,
   CryptoProvider,
   type ICachePlugin,
@@ -22,6 +23,7 @@ import {
 import { CliError, missingSecret, notSignedIn } from '../errors.js'
 import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
+import { damagedCache } from './cache-format.js'
 import { type IdpError, parseIdpError } from './hints.js'
 import { type AuthorityMetadata, idpFailure, parseJson } from './metadata.js'
 
@@ -65,6 +67,39 @@ export interface AuthClientOptions {
   onSecret: (value: string) => void
 }
 
+/** A token is printable only when it is a non-empty string (never `undefined` or an empty line). */
+function isToken(v: unknown): v is string {
+  return typeof v === 'string' && v !== ''
+}
+
+/** The error for a 200 from the token endpoint that holds no usable token response. */
+function invalidTokenResponse(what: string): CliError {
+  return new CliError(
+    'INVALID_TOKEN_RESPONSE',
+    `the identity provider returned an invalid token response (${what})`,
+    {
+      hint: 'nothing was stored; try again, and run with --debug if it persists',
+    },
+  )
+}
+
+/**
+ * Checks a successful token-endpoint answer before MSAL sees it (MSAL would report a body
+ * that is not an object as "cannot reach", and a missing id_token as a nonce mismatch).
+ */
+function checkTokenResponse(body: unknown, grantType: string | null): void {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidTokenResponse('not a JSON object')
+  }
+  const b = body as Record<string, unknown>
+  if (!isToken(b.access_token)) throw invalidTokenResponse('no access token')
+  if (grantType === 'authorization_code' && !isToken(b.id_token)) {
+    throw new CliError('ID_TOKEN_INVALID', 'the token response has no ID token', {
+      hint: 'nothing was stored; make sure the app may use the openid scope, then run `entra-login login` again',
+    })
+  }
+}
+
 /** One MSAL client bound to one cache. */
 export class AuthClient {
   readonly #app: ConfidentialClientApplication
@@ -100,7 +135,10 @@ export class AuthClient {
         if (res.status >= 400) {
           const e = parseIdpError(body)
           if (e) this.#lastIdpError = { error: e, status: res.status }
-        } else if (typeof body === 'object' && body !== null) {
+        } else if (method === 'POST' && url.split('?')[0] === o.metadata.token_endpoint) {
+          checkTokenResponse(body, new URLSearchParams(req.body ?? '').get('grant_type'))
+        }
+        if (res.status < 400 && typeof body === 'object' && body !== null) {
           const b = body as Record<string, unknown>
           for (const k of ['access_token', 'refresh_token', 'id_token', 'client_info']) {
             if (typeof b[k] === 'string') o.onSecret(b[k])
@@ -225,6 +263,7 @@ export class AuthClient {
         },
         { code: p.code, state: p.state },
       )
+      if (!isToken(r.accessToken)) throw invalidTokenResponse('no access token')
       if (!r.account) {
         throw new CliError('SIGN_IN_FAILED', 'the identity provider returned no ID token', {
           hint: 'make sure the openid scope is allowed for this app',
@@ -264,16 +303,24 @@ export class AuthClient {
     }
     const account = accounts[0]
     if (!account) throw notSignedIn()
+    let r: AuthenticationResult
     try {
-      const r = await this.#app.acquireTokenSilent({
+      r = await this.#app.acquireTokenSilent({
         account,
         scopes: p.scopes,
         forceRefresh: p.forceRefresh === true,
       })
-      return toToken(r.accessToken, r.expiresOn, r.account ?? account, r.scopes)
     } catch (err) {
       throw this.#translate(err, 'silent')
     }
+    // Never hand out `undefined` or an empty token: a cached one without its secret means a damaged
+    // cache (exit 3); a fresh one is refused in `send` already (exit 4).
+    if (!isToken(r.accessToken)) {
+      throw r.fromCache
+        ? damagedCache('an access token has no secret')
+        : invalidTokenResponse('no access token')
+    }
+    return toToken(r.accessToken, r.expiresOn, r.account ?? account, r.scopes)
   }
 
   /**

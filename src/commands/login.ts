@@ -13,9 +13,9 @@ import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes, type Settings } from '../config.js'
 import { CliError, interrupted, missingSecret } from '../errors.js'
 import type { Debug, Factory } from '../factory.js'
-import { getMe } from '../graph.js'
+import { type GraphUser, getMe } from '../graph.js'
 import type { HttpClient } from '../http.js'
-import { sanitize, say, writeOut } from '../io.js'
+import { sanitize, say, toJson, writeOut } from '../io.js'
 import type { Redactor } from '../redact.js'
 import type { Runtime } from '../runtime.js'
 import { ensurePrivateDir } from '../storage/atomic.js'
@@ -128,6 +128,23 @@ function redirectError(code: string, description: string): { page: string; error
   return { page, error }
 }
 
+/**
+ * Graph /me failed after the tokens were stored: the error says the sign-in itself succeeded
+ * and keeps the Graph error's own code, except that a 401 on a token just issued is no reason
+ * to sign in again (GRAPH_ERROR, exit 5 instead of 3). Interrupts stay as they are.
+ */
+function meFailed(err: unknown, username: string): unknown {
+  if (!(err instanceof CliError) || err.code === 'INTERRUPTED' || err.code === 'TERMINATED') return err
+  const stored = 'the tokens are stored, so `entra-login whoami` retries /me'
+  const code = err.code === 'GRAPH_UNAUTHORIZED' ? 'GRAPH_ERROR' : err.code
+  const hint = err.hint && code === err.code ? `${err.hint}; ${stored}` : stored
+  return new CliError(
+    code,
+    `signed in as ${sanitize(username, 200)}, but Microsoft Graph /me failed: ${err.message}`,
+    { hint, details: err.details, cause: err },
+  )
+}
+
 /** Runs the sign-in. */
 export async function loginRun(opts: LoginOptions): Promise<void> {
   const { rt } = opts
@@ -220,9 +237,14 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
     }
     await loopback.finish(200, successPage())
 
-    const me = await getMe(opts.http(), settings.graphUrl, token.accessToken)
+    let me: GraphUser
+    try {
+      me = await getMe(opts.http(), settings.graphUrl, token.accessToken)
+    } catch (err) {
+      throw meFailed(err, token.account.username)
+    }
     if (opts.json || !io.stdoutIsTTY) {
-      await writeOut(io.stdout, `${JSON.stringify(me, null, 2)}\n`)
+      await writeOut(io.stdout, toJson(me))
     }
     const who = sanitize(String(me.displayName ?? token.account.name ?? ''), 100)
     const mail = sanitize(String(me.mail ?? me.userPrincipalName ?? token.account.username), 200)

@@ -8,7 +8,7 @@ import { Command } from 'commander'
 import type { TokenService } from '../auth/token-service.js'
 import { notSignedIn } from '../errors.js'
 import type { Factory } from '../factory.js'
-import { type IO, sanitize, say, writeOut } from '../io.js'
+import { type IO, sanitize, say, toJson, writeOut } from '../io.js'
 
 /** What `status` runs with. */
 export interface StatusOptions {
@@ -89,7 +89,7 @@ export async function statusReport(o: StatusOptions): Promise<StatusReport> {
 /** Prints the status; throws NOT_SIGNED_IN when nobody is signed in. */
 export async function statusRun(o: StatusOptions): Promise<void> {
   const report = await statusReport(o)
-  if (o.json) await writeOut(o.io.stdout, `${JSON.stringify(report, null, 2)}\n`)
+  if (o.json) await writeOut(o.io.stdout, toJson(report))
   if (!report.account) throw notSignedIn(`not signed in (${report.authority}, app ${report.clientId})`)
   if (o.json) return
   const c = o.io.color

@@ -8,7 +8,7 @@ import { CliError } from '../errors.js'
 import type { Factory } from '../factory.js'
 import { type GraphUser, getMe } from '../graph.js'
 import type { HttpClient } from '../http.js'
-import { type IO, writeOut } from '../io.js'
+import { type IO, toJson, writeOut } from '../io.js'
 import { DEFAULT_SCOPES } from './token.js'
 
 /** What `whoami` runs with. */
@@ -50,5 +50,5 @@ export async function whoamiRun(o: WhoamiOptions): Promise<void> {
     token = await silent(true)
     me = await getMe(o.http(), o.graphUrl(), token.accessToken)
   }
-  await writeOut(o.io.stdout, `${JSON.stringify(me, null, 2)}\n`)
+  await writeOut(o.io.stdout, toJson(me))
 }

@@ -7,9 +7,9 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto'
 import { readFile, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { notSignedIn } from '../errors.js'
+import { CliError, notSignedIn } from '../errors.js'
 import { ensurePrivateDir, storageError, writeFileAtomic } from './atomic.js'
-import { type Keychain, probeKeychain, SERVICE } from './keychain.js'
+import { clearCommand, type Keychain, probeKeychain, SERVICE } from './keychain.js'
 import type { CacheStore } from './store.js'
 
 const MAGIC = Buffer.from('ELC1')
@@ -49,6 +49,8 @@ function unreadable(cause: unknown) {
 
 /** What {@link EncryptedFileStore} needs. */
 export interface EncryptedFileStoreOptions {
+  /** Prints a warning line for people (stderr). */
+  warn?: (line: string) => void
   /** The encrypted cache file. */
   path: string
   /** The keychain account holding the key. */
@@ -66,6 +68,7 @@ export class EncryptedFileStore implements CacheStore {
   readonly path: string
   readonly account: string
   readonly #o: EncryptedFileStoreOptions
+  #warned = false
 
   constructor(o: EncryptedFileStoreOptions) {
     this.#o = o
@@ -88,29 +91,63 @@ export class EncryptedFileStore implements CacheStore {
       throw storageError(`cannot read ${this.path}`, err)
     }
     const kc = await this.#o.keychain()
-    const key = await kc.get(this.account)
-    if (key === null) {
+    const keys = await kc.candidates(this.account)
+    if (keys.length === 0) {
       // A locked keyring also answers null: tell "locked" (exit 6) from "key gone" (exit 3).
       await probeKeychain(kc, this.#o.env, this.#o.randomBytes)
       throw unreadable(undefined)
     }
-    try {
-      return open(Buffer.from(key, 'base64'), data, this.account)
-    } catch (err) {
-      throw unreadable(err)
+    this.#warnDuplicates(keys.length)
+    let last: unknown
+    // Duplicate items: AES-GCM tells which key is the right one.
+    for (const key of keys) {
+      try {
+        return open(Buffer.from(key, 'base64'), data, this.account)
+      } catch (err) {
+        last = err
+      }
     }
+    throw unreadable(last)
   }
 
   async write(data: string): Promise<void> {
     const kc = await this.#o.keychain()
-    let encoded = await kc.get(this.account)
-    let key: Buffer | undefined = encoded === null ? undefined : Buffer.from(encoded, 'base64')
-    if (key?.length !== 32) {
+    const keys = (await kc.candidates(this.account))
+      .map((k) => Buffer.from(k, 'base64'))
+      .filter((k) => k.length === 32)
+    this.#warnDuplicates(keys.length)
+    // With duplicates keep the key that opens the current cache (any of them will do for a new one:
+    // `read` tries each); with none, a new key.
+    let key = keys.length > 1 ? await this.#opening(keys) : keys[0]
+    if (key === undefined) {
       key = this.#o.randomBytes(32)
-      encoded = key.toString('base64')
-      await kc.set(this.account, encoded)
+      await kc.set(this.account, key.toString('base64'))
     }
     await writeFileAtomic(this.path, seal(key, data, this.account, this.#o.randomBytes(IV_BYTES)))
+  }
+
+  /** The key that opens the current cache file, else the first. */
+  async #opening(keys: Buffer[]): Promise<Buffer | undefined> {
+    const data = await readFile(this.path).catch(() => undefined)
+    if (data !== undefined) {
+      for (const key of keys) {
+        try {
+          open(key, data, this.account)
+          return key
+        } catch {}
+      }
+    }
+    return keys[0]
+  }
+
+  /** Says once per run what to remove when the key's keychain account has several items. */
+  #warnDuplicates(count: number): void {
+    if (count < 2 || this.#warned) return
+    this.#warned = true
+    this.#o.warn?.(
+      `warning: the keychain holds ${count} items for service "${SERVICE}", account "${this.account}"; ` +
+        `using the one that opens the cache. To clean up, run ${clearCommand(this.account)} and sign in again`,
+    )
   }
 
   async remove(): Promise<boolean> {
@@ -124,7 +161,14 @@ export class EncryptedFileStore implements CacheStore {
         throw storageError(`cannot remove ${this.path}`, err)
     }
     const kc = await this.#o.keychain()
-    if (await kc.delete(this.account)) removed = true
+    try {
+      if (await kc.delete(this.account)) removed = true
+    } catch (err) {
+      if (removed && err instanceof CliError && err.code === 'KEYCHAIN_DUPLICATE') {
+        throw new CliError(err.code, `the cache file was removed, but ${err.message}`, { hint: err.hint })
+      }
+      throw err
+    }
     return removed
   }
 }

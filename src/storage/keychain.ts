@@ -11,11 +11,44 @@ import { CliError } from '../errors.js'
 /** The keychain service name every entra-login item lives under. */
 export const SERVICE = 'entra-login'
 
-/** The few keychain operations we use. */
+/**
+ * The few keychain operations we use. Several items for one account (another program, or
+ * `secret-tool store` with an extra attribute, can add one) make `set` and `delete` fail with
+ * KEYCHAIN_DUPLICATE, and `get` too unless they all hold the same value; {@link candidates}
+ * lists every value, for a caller that can tell the right one (the cache key opens the cache).
+ */
 export interface Keychain {
   get(account: string): Promise<string | null>
+  /** Every value stored for `account`: none, one, or several when there are duplicate items. */
+  candidates(account: string): Promise<string[]>
   set(account: string, value: string): Promise<void>
   delete(account: string): Promise<boolean>
+}
+
+/** The library's "Ambiguous" error: `Entry is matched by 2 credentials: [...]`. */
+const AMBIGUOUS = /\bmatched by (\d+) credentials\b/
+
+/** The exact command that removes every item of `account` (Linux: libsecret's `secret-tool`). */
+export function clearCommand(account: string): string {
+  return process.platform === 'linux'
+    ? `\`secret-tool clear service ${SERVICE} username ${account}\``
+    : `the items for service "${SERVICE}", account "${account}" in your keychain`
+}
+
+/** Several keychain items for one account: exit 6, naming exactly what to remove (and what then). */
+export function duplicateItems(account: string, count: number, then?: string): CliError {
+  return new CliError(
+    'KEYCHAIN_DUPLICATE',
+    `the keychain holds ${count} items for service "${SERVICE}", account "${account}"`,
+    { hint: `remove them with ${clearCommand(account)}${then ? `, then ${then}` : ''}` },
+  )
+}
+
+/** What to do after clearing an account's items, when a value must be chosen and cannot be. */
+function afterClearing(account: string): string | undefined {
+  if (account.startsWith('client-secret:')) return 'store the secret again with `entra-login secret set`'
+  if (account.startsWith('cache-')) return 'sign in again with `entra-login login`'
+  return undefined
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -72,18 +105,61 @@ export async function openKeychain(env: Env): Promise<Keychain> {
       throw keychainError(err, env)
     }
   }
-  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+  /** Runs `fn`; on duplicate items calls `onDuplicates` with the number of items. */
+  const guard = async <T>(fn: () => Promise<T>, onDuplicates: (count: number) => Promise<T>): Promise<T> => {
+    let count: number
     try {
       return await fn()
     } catch (err) {
       if (err instanceof CliError) throw err
+      const m = AMBIGUOUS.exec(String((err as Error)?.message ?? err))
+      if (!m) throw keychainError(err, env)
+      count = Number(m[1])
+    }
+    return onDuplicates(count)
+  }
+  /** Every value stored for `account`, read through a search (the entry API refuses duplicates). */
+  const values = async (account: string): Promise<string[]> => {
+    try {
+      const found = await lib.findCredentialsAsync(SERVICE)
+      return found.filter((c) => c.account === account).map((c) => c.password)
+    } catch (err) {
       throw keychainError(err, env)
     }
   }
   return {
-    get: (account) => guard(() => entry(account).getPassword()),
-    set: (account, value) => guard(() => entry(account).setPassword(value)),
-    delete: (account) => guard(() => entry(account).deleteCredential()),
+    get: (account) =>
+      guard(
+        () => entry(account).getPassword(),
+        async (count) => {
+          const distinct = [...new Set(await values(account))]
+          // Copies of one value are harmless; different values cannot be chosen between here.
+          if (distinct.length === 1) return distinct[0] as string
+          throw duplicateItems(account, count, afterClearing(account))
+        },
+      ),
+    candidates: (account) =>
+      guard(
+        async () => {
+          const v = await entry(account).getPassword()
+          return v === null ? [] : [v]
+        },
+        () => values(account),
+      ),
+    set: (account, value) =>
+      guard(
+        () => entry(account).setPassword(value),
+        async (count) => {
+          throw duplicateItems(account, count, afterClearing(account))
+        },
+      ),
+    delete: (account) =>
+      guard(
+        () => entry(account).deleteCredential(),
+        async (count) => {
+          throw duplicateItems(account, count)
+        },
+      ),
   }
 }
 

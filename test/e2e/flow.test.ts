@@ -5,14 +5,16 @@
  * validation and the AADSTS hints live in protocol.test.ts, not here).
  */
 import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   type BrowserRun,
+  CLI,
   HTTP_BROWSER,
   launchPagePattern,
   readBrowserDump,
   runCli,
+  runCommand,
   standInEnv,
   tempHome,
 } from '../support/cli.js'
@@ -198,5 +200,57 @@ describe('README Settings', () => {
     expect(run?.argv[0]).toMatch(launchPagePattern(home))
     expect(run?.launchFile?.url).toMatch(/\/oauth2\/v2\.0\/authorize\?/)
     expect(JSON.stringify(run?.env)).not.toContain(s.clientSecret)
+  })
+})
+
+describe('output through a slowly read pipe arrives complete (red team 17)', () => {
+  const SLOW_READER = resolve(import.meta.dirname, '../support/slow-reader.mjs')
+
+  /**
+   * Runs the CLI with one stream (`stdout` or `stderr`) into a pipe that a reader leaves unread for
+   * 3 s (longer than the CLI takes to finish writing), then drains 4 KiB at a time; the other stream
+   * goes to /dev/null. Returns the CLI's exit code and what the reader got.
+   */
+  async function throughSlowPipe(
+    args: string[],
+    env: Record<string, string | undefined>,
+    stream: 'stdout' | 'stderr',
+  ) {
+    const redirect = stream === 'stdout' ? '2>/dev/null' : '2>&1 >/dev/null'
+    const script = `"$0" "$@" ${redirect} | "$0" ${JSON.stringify(SLOW_READER)}; exit \${PIPESTATUS[0]}`
+    const r = await runCommand('bash', ['-c', script, process.execPath, CLI, ...args], {
+      env: { ...env, SLOW_READER_DELAY_MS: '3000' },
+      stdin: 'ignore',
+      timeoutMs: 60_000,
+    })
+    return { code: r.code, text: r.stdout }
+  }
+
+  it('an 80 KB+ stderr (the authorize URL of a long scope) ends with its error and hint lines', async () => {
+    const env = standInEnv(s, tempHome())
+    const scope = `User.Read.${'A'.repeat(80_000)}`
+    const r = await throughSlowPipe(
+      ['login', '--no-browser', '--timeout', '1', '--scope', scope],
+      env,
+      'stderr',
+    )
+    expect(r.code).toBe(4)
+    expect(Buffer.byteLength(r.text)).toBeGreaterThan(80_000)
+    expect(r.text.includes('A'.repeat(80_000))).toBe(true)
+    expect(r.text.split('\n').slice(-3)).toEqual([
+      'error: no sign-in response within 1 s',
+      'hint: run `entra-login login` again and finish the sign-in in the browser; `--timeout <seconds>` gives more time',
+      '',
+    ])
+  })
+
+  it('a 1 MB whoami stdout arrives whole: exactly the profile JSON and its final newline', async () => {
+    const env = standInEnv(s, tempHome())
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    s.behaviour.queue = [{ match: 'graph', status: 200, body: { id: 'big', pad: 'p'.repeat(1_000_000) } }]
+    const r = await throughSlowPipe(['whoami'], env, 'stdout')
+    expect(r.code).toBe(0)
+    expect(r.text.length).toBe(1_000_031)
+    expect(r.text).toBe(`{\n  "id": "big",\n  "pad": "${'p'.repeat(1_000_000)}"\n}\n`)
   })
 })

@@ -8,8 +8,8 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { basename, join } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { EncryptedFileStore } from '../../src/storage/encrypted.js'
 import { openKeychain } from '../../src/storage/keychain.js'
 import { needs } from '../support/capabilities.js'
@@ -204,6 +204,98 @@ describe.skipIf(needs('secret-service'))('README Storage: keychain (real Secret 
 
     expect((await runCli(['logout', '--all'], { env })).code).toBe(0)
     expect(keychainAccounts().filter((a) => a === secretAccount || a.startsWith('cache-'))).toEqual([])
+  })
+
+  /**
+   * Adds a second item for `account` (an extra attribute, so gnome-keyring does not replace the first);
+   * every item of the account is removed when the test ends, pass or fail (accounts are shared by tests).
+   */
+  function storeDuplicate(account: string, value: string, tag = 'dup'): void {
+    onTestFinished(() => {
+      spawnSync('secret-tool', ['clear', 'service', 'entra-login', 'username', account])
+    })
+    execFileSync(
+      'secret-tool',
+      ['store', '--label=dup', 'service', 'entra-login', 'username', account, 'note', tag],
+      {
+        input: value,
+      },
+    )
+  }
+
+  it('a duplicate key item: token, whoami and status use the key that opens the cache and name the exact clean-up; logout exits 6 naming it', async () => {
+    const home = tempHome()
+    const env = keychainEnv(home)
+    s.behaviour.codeAccessTokenExpiresIn = 60 // the first token run refreshes: the cache is written under the duplicate
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    const account = basename(cacheFile(home, '.bin'), '.bin')
+    storeDuplicate(account, randomBytes(32).toString('base64'))
+    expect(keychainAccounts().filter((a) => a === account)).toEqual([account, account])
+    const warning =
+      `warning: the keychain holds 2 items for service "entra-login", account "${account}"; ` +
+      `using the one that opens the cache. To clean up, run \`secret-tool clear service entra-login username ${account}\` and sign in again\n`
+
+    const token = await runCli(['token'], { env })
+    expect(token.code, token.stderr).toBe(0)
+    expect(s.issued.accessTokens).toContain(token.stdout.trim())
+    expect(token.stderr).toBe(warning)
+    expect(s.count('token', 'refresh_token')).toBe(1)
+    const again = await runCli(['token'], { env })
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toBe(token.stdout) // the refreshed cache was written and reads back
+    const whoami = await runCli(['whoami'], { env })
+    expect(whoami.code, whoami.stderr).toBe(0)
+    expect(JSON.parse(whoami.stdout).id).toBe(s.user.oid)
+    const status = await runCli(['status', '--json'], { env })
+    expect(status.code, status.stderr).toBe(0)
+    expect(JSON.parse(status.stdout).signedIn).toBe(true)
+    expect(status.stderr).toBe(warning)
+
+    const logout = await runCli(['logout'], { env })
+    expect(logout.code).toBe(6)
+    expect(logout.stdout).toBe('')
+    expect(logout.stderr).toBe(
+      `error: the cache file was removed, but the keychain holds 2 items for service "entra-login", account "${account}"\n` +
+        `hint: remove them with \`secret-tool clear service entra-login username ${account}\`\n`,
+    )
+    expect(readdirSync(home).filter((n) => n.endsWith('.bin'))).toEqual([])
+    execFileSync('secret-tool', ['clear', 'service', 'entra-login', 'username', account])
+    expect(keychainAccounts().filter((a) => a === account)).toEqual([])
+    expect((await runCli(['whoami'], { env })).code).toBe(3)
+  })
+
+  it('duplicate client-secret items: copies of one value are used; different values are exit 6 naming the exact secret-tool command', async () => {
+    const home = tempHome()
+    const env = keychainEnv(home, { ENTRA_CLIENT_SECRET: undefined })
+    const account = `client-secret:${s.clientId}`
+    expect((await runCli(['secret', 'set'], { env, input: `${s.clientSecret}\n` })).code).toBe(0)
+    storeDuplicate(account, s.clientSecret)
+    expect(keychainAccounts().filter((a) => a === account)).toEqual([account, account])
+    const same = await runCli(['login'], { env })
+    expect(same.code, same.stderr).toBe(0)
+
+    execFileSync('secret-tool', ['clear', 'service', 'entra-login', 'username', account, 'note', 'dup'])
+    storeDuplicate(account, 'another-secret-value-0123456789', 'other')
+    s.requests.length = 0
+    const hint = `hint: remove them with \`secret-tool clear service entra-login username ${account}\`, then store the secret again with \`entra-login secret set\`\n`
+    const error = `error: the keychain holds 2 items for service "entra-login", account "${account}"\n`
+    const login = await runCli(['login'], {
+      env: keychainEnv(tempHome(), { ENTRA_CLIENT_SECRET: undefined }),
+    })
+    expect(login.code).toBe(6)
+    expect(login.stderr).toBe(error + hint)
+    expect(s.requests).toEqual([])
+    const set = await runCli(['secret', 'set'], { env, input: `${s.clientSecret}\n` })
+    expect(set.code).toBe(6)
+    expect(set.stderr).toBe(error + hint)
+    const status = await runCli(['status', '--json'], { env })
+    expect(JSON.parse(status.stdout).clientSecret).toEqual({ source: 'keychain (2 items)' })
+
+    execFileSync('secret-tool', ['clear', 'service', 'entra-login', 'username', account])
+    expect((await runCli(['secret', 'set'], { env, input: `${s.clientSecret}\n` })).code).toBe(0)
+    expect((await runCli(['login'], { env })).code).toBe(0)
+    expect((await runCli(['logout', '--all'], { env })).code).toBe(0)
+    expect(keychainAccounts().filter((a) => a === account)).toEqual([])
   })
 
   it('a keyring that is locked gives exit 6 naming it, not "signed out"', () => {

@@ -266,6 +266,125 @@ describe('19. Network', () => {
   )
 })
 
+const TIME = '/usr/bin/time'
+
+describe('README Security › Faults: response size limits', () => {
+  const FIFTY_MIB = 50 * 1024 * 1024
+  const HINT =
+    'hint: the service sent far more than expected; a proxy may be in the way; try again, or run with --debug\n'
+
+  /** Runs the CLI under /usr/bin/time; returns the result, the wall time and the peak RSS in KiB. */
+  async function measured(args: string[], env: Env) {
+    const rssFile = join(mkdtempSync(join(tmpdir(), 'entra-rss-')), 'rss')
+    const r = await timed(
+      runCliVia([TIME, '-f', '%M', '-o', rssFile], args, { env, stdin: 'ignore', timeoutMs: 60_000 }),
+    )
+    // GNU time writes "Command exited with non-zero status N" first, then the %M value.
+    return { ...r, rssKiB: Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) }
+  }
+
+  for (const contentLength of [false, true]) {
+    it.skipIf(needs('gnu-time'))(
+      `a 50 MiB Graph /me (${contentLength ? 'Content-Length declared' : 'chunked'}): whoami exits 5 within 10 s, peak RSS under 150 MB`,
+      async () => {
+        const { env } = await signIn()
+        s.behaviour.queue = [{ match: 'graph', bigBody: { bytes: FIFTY_MIB, contentLength } }]
+        const r = await measured(['whoami'], env)
+        expect(r.code, r.stderr).toBe(5)
+        expect(r.stdout).toBe('')
+        expect(r.stderr).toBe(`error: response too large from ${s.host} (over 4 MiB)\n${HINT}`)
+        expect(r.ms).toBeLessThan(10_000)
+        expect(r.rssKiB).toBeGreaterThan(0)
+        expect(r.rssKiB).toBeLessThan(150 * 1024)
+        expect(s.count('graph')).toBe(1) // not retried
+      },
+    )
+  }
+
+  it.skipIf(needs('gnu-time'))(
+    'a 50 MiB token response on a refresh: token exits 5 within 10 s, peak RSS under 150 MB, the cache unchanged',
+    async () => {
+      const { home, env } = await signIn({ expiring: true })
+      const before = sha256(cacheFile(home))
+      s.behaviour.queue = [{ match: 'token', bigBody: { bytes: FIFTY_MIB, contentLength: false } }]
+      const r = await measured(['token'], env)
+      expect(r.code, r.stderr).toBe(5)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toBe(`error: response too large from ${s.host} (over 1 MiB)\n${HINT}`)
+      expect(r.ms).toBeLessThan(10_000)
+      expect(r.rssKiB).toBeLessThan(150 * 1024)
+      expect(sha256(cacheFile(home))).toBe(before)
+    },
+  )
+})
+
+describe('README Security › Refresh failures: not signed in needs no network', () => {
+  const NOT_SIGNED_IN = 'error: not signed in\nhint: run `entra-login login` to sign in\n'
+
+  it.skipIf(needs('unshare-net'))(
+    'never signed in, with no network at all (unshare -n): token and whoami exit 3 and send nothing',
+    async () => {
+      const home = tempHome()
+      const env = standInEnv(s, home)
+      for (const cmd of ['token', 'whoami']) {
+        const r = await runCliVia(['unshare', '-n'], [cmd], { env, stdin: 'ignore', timeoutMs: 15_000 })
+        expect(r.code, cmd).toBe(3)
+        expect(r.stdout, cmd).toBe('')
+        expect(r.stderr, cmd).toBe(NOT_SIGNED_IN)
+      }
+      expect(s.requests).toEqual([])
+      expect(readdirSync(home).filter((n) => !n.endsWith('.lock'))).toEqual([])
+    },
+  )
+
+  it.skipIf(needs('unshare-net'))(
+    'after logout, with no network: token and whoami exit 3 and send nothing; nothing re-creates authority-<id>.json',
+    async () => {
+      const { home, env } = await signIn()
+      expect(readdirSync(home).filter((n) => n.startsWith('authority-')).length).toBe(1)
+      const logout = await runCliVia(['unshare', '-n'], ['logout'], { env, stdin: 'ignore' })
+      expect(logout.code, logout.stderr).toBe(0)
+      expect(logout.stderr).toBe('Signed out: the cached tokens were removed.\n')
+      for (const cmd of ['token', 'whoami']) {
+        const r = await runCliVia(['unshare', '-n'], [cmd], { env, stdin: 'ignore', timeoutMs: 15_000 })
+        expect(r.code, cmd).toBe(3)
+        expect(r.stdout, cmd).toBe('')
+        expect(r.stderr, cmd).toBe(NOT_SIGNED_IN)
+      }
+      const again = await runCli(['logout'], { env })
+      expect(again.code).toBe(0)
+      expect(again.stderr).toBe('Nothing to remove: not signed in.\n')
+      expect(s.requests).toEqual([])
+      expect(readdirSync(home).filter((n) => !n.endsWith('.lock'))).toEqual([])
+    },
+  )
+})
+
+describe('Graph /me failing after the sign-in (red team 19)', () => {
+  it('login: the error says the sign-in succeeded and the tokens are stored (exit 5); whoami then works from the cache', async () => {
+    const home = tempHome()
+    const env = standInEnv(s, home)
+    s.behaviour.queue = [0, 1, 2].map(() => ({
+      match: 'graph' as const,
+      status: 503,
+      body: 'Service Unavailable',
+    }))
+    const login = await runCli(['login'], { env })
+    expect(login.code, login.stderr).toBe(5)
+    expect(login.stdout).toBe('')
+    expect(login.stderr.split('\n').slice(-3)).toEqual([
+      `error: signed in as ${s.user.userPrincipalName}, but Microsoft Graph /me failed: ${s.host} answered HTTP 503 3 times`,
+      'hint: the service is busy or unavailable; try again later; the tokens are stored, so `entra-login whoami` retries /me',
+      '',
+    ])
+    expect(cacheFile(home)).toMatch(/cache-[0-9a-f]{16}\.json$/)
+    const whoami = await runCli(['whoami'], { env })
+    expect(whoami.code, whoami.stderr).toBe(0)
+    expect(JSON.parse(whoami.stdout).id).toBe(s.user.oid)
+    expect(s.count('token')).toBe(1) // the code redemption only: whoami used the stored token
+  })
+})
+
 describe('20. Graph 401', () => {
   it('triggers exactly one refresh and one retry', async () => {
     const { env } = await signIn()

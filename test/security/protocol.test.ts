@@ -22,7 +22,7 @@ import {
   tempHome,
 } from '../support/cli.js'
 import { cacheFiles, type Env, NO_STACK, signIn as signInWith } from '../support/flows.js'
-import { entraError, standInForFile } from '../support/stand-in/index.js'
+import { entraError, standInForFile, startStandIn } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
 
@@ -386,6 +386,50 @@ describe('README Security › Secrets: --debug output is redacted', () => {
     for (const text of texts) expect(text).not.toMatch(/Bearer\s+(?!\[redacted)[A-Za-z0-9._-]{20,}/)
   })
 
+  // [raw, percent-encoded (encodeURIComponent), form-encoded (URLSearchParams), JSON-escaped]
+  const urlSpecial: Array<[string, string, string, string]> = [
+    ["ab+cd'efgh1234XYZ", "ab%2Bcd'efgh1234XYZ", 'ab%2Bcd%27efgh1234XYZ', "ab+cd'efgh1234XYZ"],
+    [
+      'Pa ss&w=rd%41"q\\z~Tail9K',
+      'Pa%20ss%26w%3Drd%2541%22q%5Cz~Tail9K',
+      'Pa+ss%26w%3Drd%2541%22q%5Cz%7ETail9K',
+      'Pa ss&w=rd%41\\"q\\\\z~Tail9K',
+    ],
+    [
+      'Qk8(r)*!#$/?:;,[]{}@Tail7Z',
+      'Qk8(r)*!%23%24%2F%3F%3A%3B%2C%5B%5D%7B%7D%40Tail7Z',
+      'Qk8%28r%29*%21%23%24%2F%3F%3A%3B%2C%5B%5D%7B%7D%40Tail7Z',
+      'Qk8(r)*!#$/?:;,[]{}@Tail7Z',
+    ],
+    [
+      'sécret+ünï=код&Tail5Q',
+      's%C3%A9cret%2B%C3%BCn%C3%AF%3D%D0%BA%D0%BE%D0%B4%26Tail5Q',
+      's%C3%A9cret%2B%C3%BCn%C3%AF%3D%D0%BA%D0%BE%D0%B4%26Tail5Q',
+      'sécret+ünï=код&Tail5Q',
+    ],
+  ]
+  it.each(urlSpecial)(
+    '--debug login with the secret %s shows none of its raw, percent-, form- or JSON-encoded forms, nor any 6-char tail of them',
+    async (raw, percent, form, json) => {
+      const idp = await startStandIn({ clientSecret: raw })
+      try {
+        const r = await cli(['--debug', 'login', '--json'], standInEnv(idp, tempHome()))
+        expect(r.code, r.stderr).toBe(0)
+        expect(idp.count('token', 'authorization_code')).toBe(1) // the stand-in accepted the secret
+        expect(r.stderr).toMatch(/^debug: http: {3}request body: .*client_secret=\[redacted\]/m)
+        const printed = `${r.stdout}\n${r.stderr}`
+        for (const f of [raw, percent, form, json]) {
+          for (let i = 0; i + 6 <= f.length; i++) {
+            const tail = f.slice(i)
+            expect(printed.includes(tail), `leaked ${JSON.stringify(tail)}`).toBe(false)
+          }
+        }
+      } finally {
+        await idp.close()
+      }
+    },
+  )
+
   it('a malformed token response without --debug is exit 5 with one error line, a hint and no stack trace', async () => {
     const sentinel = `SENTINEL-${randomBytes(12).toString('hex')}`
     s.behaviour.queue = [{ match: 'token', status: 200, body: `{"access_token": "${sentinel}` }]
@@ -468,6 +512,44 @@ describe('README Security › Secrets: server-supplied text is shown with contro
   })
 })
 
+describe('README Security › Secrets: C1 controls and bidi overrides from Graph', () => {
+  it('whoami and login --json print them as \\uXXXX in valid JSON; the login summary on stderr escapes them', async () => {
+    const me = {
+      id: s.user.oid,
+      displayName: 'Adele\u009b31m\u202eecnaV\u2066\u0085',
+      mail: null,
+      userPrincipalName: s.user.userPrincipalName,
+    }
+    s.behaviour.queue = [
+      { match: 'graph', status: 200, body: me },
+      { match: 'graph', status: 200, body: me },
+    ]
+    const home = tempHome()
+    const env = standInEnv(s, home)
+    const login = await cli(['login', '--json'], env)
+    expect(login.code, login.stderr).toBe(0)
+    const whoami = await cli(['whoami'], env)
+    expect(whoami.code, whoami.stderr).toBe(0)
+    for (const r of [login, whoami]) {
+      expect(r.stdout).toBe(
+        '{\n' +
+          `  "id": "${s.user.oid}",\n` +
+          '  "displayName": "Adele\\u009b31m\\u202eecnaV\\u2066\\u0085",\n' +
+          '  "mail": null,\n' +
+          `  "userPrincipalName": "${s.user.userPrincipalName}"\n` +
+          '}\n',
+      )
+      expect(JSON.parse(r.stdout)).toEqual(me)
+    }
+    expect(login.stderr).toContain(
+      `✓ Signed in as Adele\\x9b31m\\u202eecnaV\\u2066\\x85 <${s.user.userPrincipalName}> (tenant ${s.tenantId})\n`,
+    )
+    for (const text of [login.stdout, login.stderr, whoami.stdout, whoami.stderr]) {
+      for (const c of ['\u009b', '\u0085', '\u202e', '\u2066']) expect(text.includes(c)).toBe(false)
+    }
+  })
+})
+
 describe('README In scripts: token output', () => {
   it('token prints exactly the access token and one newline, and nothing on stderr', async () => {
     const { env } = await signIn()
@@ -492,6 +574,25 @@ describe('README In scripts: token output', () => {
     expect(down.code).toBe(5)
     expect(down.stdout).toBe('')
     expect(down.stderr).toMatch(/^error: .*503/m)
+  })
+})
+
+describe('README Output: token never prints `undefined` or an empty line', () => {
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+  ])('a refresh answered with the access_token %s: exit 4, empty stdout', async (_, value) => {
+    s.behaviour.codeAccessTokenExpiresIn = 60 // inside the renewal window: the next token call refreshes
+    const { env } = await signIn()
+    s.behaviour.tokenResponse = { access_token: value }
+    const r = await cli(['token'], env)
+    expect(r.code).toBe(4)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toBe(
+      'error: the identity provider returned an invalid token response (no access token)\n' +
+        'hint: nothing was stored; try again, and run with --debug if it persists\n',
+    )
+    expect(s.count('token', 'refresh_token')).toBe(1)
   })
 })
 

@@ -30,6 +30,7 @@ export type Capability =
   | 'unshare-net'
   | 'mount-tmpfs'
   | 'netns-without-ipv6'
+  | 'gnu-time'
   | 'procfs'
 
 function onPath(command: string): boolean {
@@ -125,6 +126,10 @@ const PROBES: Record<Capability, { what: string; probe: () => boolean }> = {
         '-c',
         'ip link set lo up && echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6',
       ]),
+  },
+  'gnu-time': {
+    what: 'GNU time at /usr/bin/time (Debian package "time"), for the peak RSS of a child',
+    probe: () => existsSync('/usr/bin/time'),
   },
   procfs: {
     what: 'Linux /proc (process start times)',

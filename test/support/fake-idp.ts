@@ -37,6 +37,11 @@ export interface FakeIdp extends ScriptedFetch {
   /** Access-token lifetime for the next token responses, in seconds. */
   expiresIn: number
   /**
+   * While set, merged over every successful token response (a key set to `undefined` removes that
+   * field, e.g. `{ access_token: undefined }`). Default `null`.
+   */
+  tokenResponse: Record<string, unknown> | null
+  /**
    * A `launchBrowser` that reads the launch page it is given (a file:// URL), takes the authorize URL
    * from its meta refresh, and signs in by calling the loopback listener with a code and the right state.
    */
@@ -56,7 +61,7 @@ export function fakeIdp(): FakeIdp {
   const queued: Record<Endpoint, (() => Response)[]> = { discovery: [], token: [], graph: [] }
   let nonce = ''
   let counter = 0
-  const fake: Partial<FakeIdp> = { issued: [], expiresIn: 3600 }
+  const fake: Partial<FakeIdp> = { issued: [], expiresIn: 3600, tokenResponse: null }
 
   const tokenResponse = (): Response => {
     const now = Math.floor(Date.now() / 1000)
@@ -76,7 +81,7 @@ export function fakeIdp(): FakeIdp {
       nbf: now,
       exp: now + 3600,
     })}.c2ln`
-    return json(200, {
+    const body: Record<string, unknown> = {
       token_type: 'Bearer',
       scope: 'openid profile offline_access User.Read',
       expires_in: fake.expiresIn,
@@ -85,7 +90,10 @@ export function fakeIdp(): FakeIdp {
       refresh_token: `fake-refresh-token-${counter}-${'y'.repeat(20)}`,
       id_token: idToken,
       client_info: b64url({ uid: OID, utid: TENANT }),
-    })
+      ...fake.tokenResponse,
+    }
+    for (const [k, v] of Object.entries(body)) if (v === undefined) delete body[k]
+    return json(200, body)
   }
 
   const script = scriptedFetch((url) => {

@@ -67,6 +67,10 @@ export function memoryKeychain(): Keychain & { items: Map<string, string> } {
   return {
     items,
     get: async (account) => items.get(account) ?? null,
+    candidates: async (account) => {
+      const v = items.get(account)
+      return v === undefined ? [] : [v]
+    },
     set: async (account, value) => {
       items.set(account, value)
     },

@@ -3,7 +3,7 @@
  * streams, a scripted fetch, a Map keychain) and the fake IdP. No child processes; the
  * loopback listener is real.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -39,6 +39,7 @@ describe('exit codes: one table in errors.ts', () => {
       GRAPH_UNAUTHORIZED: 3,
       SIGN_IN_FAILED: 4,
       IDP_ERROR: 4,
+      INVALID_TOKEN_RESPONSE: 4,
       STATE_MISMATCH: 4,
       ID_TOKEN_INVALID: 4,
       TIMEOUT: 4,
@@ -49,7 +50,9 @@ describe('exit codes: one table in errors.ts', () => {
       PORT_IN_USE: 5,
       UNEXPECTED_REDIRECT: 5,
       GRAPH_ERROR: 5,
+      RESPONSE_TOO_LARGE: 5,
       STORAGE: 6,
+      KEYCHAIN_DUPLICATE: 6,
       INTERRUPTED: 130,
       TERMINATED: 143,
       INTERNAL: 1,
@@ -170,6 +173,40 @@ describe('cli.run in process', () => {
   })
 })
 
+describe('a damaged plaintext cache is exit 3 with a hint for token and whoami too, never exit 1 (red team 13)', () => {
+  it.each([
+    ['token', 'null', 'not a JSON object'],
+    ['whoami', 'null', 'not a JSON object'],
+    [
+      'token',
+      '{"Account":{"k":{"home_account_id":"h","username":"u","realm":"r"}},"AccessToken":{"a":{"home_account_id":"h","expires_on":"abc","target":"User.Read","secret":"s"}}}',
+      'an access token has a malformed expires_on',
+    ],
+    [
+      'whoami',
+      '{"Account":{"k":{"home_account_id":"h","username":"u","realm":"r"}},"AccessToken":{"a":{"home_account_id":"h","expires_on":"abc","target":"User.Read","secret":"s"}}}',
+      'an access token has a malformed expires_on',
+    ],
+    ['token', '{"Account":[]}', 'Account is not an object'],
+    ['whoami', '{"Account":{"k":"x"}}', 'an Account entry is not an object'],
+    ['token', 'not json', 'not JSON'],
+    ['whoami', '[]', 'not a JSON object'],
+  ])(
+    '%s on the damaged cache %s: exit 3 "damaged (%s)" with the login hint, empty stdout, no request',
+    async (cmd, content, what) => {
+      const { idp, home: h } = await signedIn()
+      writeFileSync(plainCache(h), content, { mode: 0o600 })
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+      expect(await run([cmd], t.rt)).toBe(3)
+      expect(t.io.stdout()).toBe('')
+      expect(t.io.stderr()).toBe(
+        `error: the token cache is damaged (${what})\nhint: run \`entra-login login\` to sign in again; it replaces the cache\n`,
+      )
+      expect(idp.requests.length).toBe(3) // login's three; none from this run
+    },
+  )
+})
+
 describe('no request the CLI makes follows a redirect (README: Security, Protocol)', () => {
   const redirect = (status: number) => () =>
     new Response('', { status, headers: { location: 'https://evil.test/steal' } })
@@ -238,5 +275,425 @@ describe('no request the CLI makes follows a redirect (README: Security, Protoco
     expect(t.io.stderr()).toBe(
       `error: unexpected redirect from graph.fake.test (HTTP ${status})\nhint: entra-login never follows redirects; check --authority and --graph-url, and any proxy in the way\n`,
     )
+  })
+})
+
+describe('a token that is missing or not a non-empty string is never printed (red team 7)', () => {
+  const DAMAGED_HINT = 'hint: run `entra-login login` to sign in again; it replaces the cache\n'
+
+  /** Rewrites every entry of one section of the plaintext cache. */
+  function editCache(h: string, section: string, edit: (entry: Record<string, unknown>) => void): void {
+    const file = plainCache(h)
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as Record<
+      string,
+      Record<string, Record<string, unknown>>
+    >
+    for (const entry of Object.values(cache[section] ?? {})) edit(entry)
+    writeFileSync(file, JSON.stringify(cache), { mode: 0o600 })
+  }
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['a number', 42],
+  ])(
+    'login: a token response whose access_token is %s exits 4, stores nothing, calls no Graph',
+    async (_, value) => {
+      const idp = fakeIdp()
+      idp.tokenResponse = { access_token: value }
+      const h = home()
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login', '--json'], t.rt)).toBe(4)
+      expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+        'error: the identity provider returned an invalid token response (no access token)',
+        'hint: nothing was stored; try again, and run with --debug if it persists',
+        '',
+      ])
+      expect(JSON.parse(t.io.stdout()).error.code).toBe('INVALID_TOKEN_RESPONSE')
+      expect(readdirSync(h).filter((n) => n.startsWith('cache-'))).toEqual([])
+      expect(idp.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
+        `GET https://${HOST}/${TENANT}/v2.0/.well-known/openid-configuration`,
+        `POST https://${HOST}/${TENANT}/oauth2/v2.0/token`,
+      ])
+    },
+  )
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+  ])(
+    'token: a refresh answered with the access_token %s exits 4 with empty stdout and the cache unchanged',
+    async (_, value) => {
+      const idp = fakeIdp()
+      idp.expiresIn = 60 // inside MSAL's 5-minute renewal window: the next token call refreshes
+      const h = home()
+      const login = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login', '--json'], login.rt)).toBe(0)
+      const before = readFileSync(plainCache(h), 'utf8')
+      idp.tokenResponse = { access_token: value }
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+      expect(await run(['token'], t.rt)).toBe(4)
+      expect(t.io.stdout()).toBe('')
+      expect(t.io.stderr()).toBe(
+        'error: the identity provider returned an invalid token response (no access token)\n' +
+          'hint: nothing was stored; try again, and run with --debug if it persists\n',
+      )
+      expect(idp.requests.slice(3).map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
+        `POST https://${HOST}/${TENANT}/oauth2/v2.0/token`,
+      ])
+      expect(readFileSync(plainCache(h), 'utf8')).toBe(before)
+    },
+  )
+
+  it.each([
+    ['token', 'AccessToken', 'without its secret', 'an access token has no secret'],
+    ['token', 'AccessToken', 'with an empty secret', 'an access token has no secret'],
+    ['whoami', 'AccessToken', 'without its secret', 'an access token has no secret'],
+    ['token', 'RefreshToken', 'without its secret', 'a refresh token has no secret'],
+  ])(
+    '%s: a cached %s entry %s exits 3 "damaged" with empty stdout and no request',
+    async (cmd, section, how, what) => {
+      const { idp, home: h } = await signedIn()
+      editCache(h, section, (entry) => {
+        if (how === 'with an empty secret') entry.secret = ''
+        else delete entry.secret
+      })
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+      expect(await run([cmd], t.rt)).toBe(3)
+      expect(t.io.stdout()).toBe('')
+      expect(t.io.stderr()).toBe(`error: the token cache is damaged (${what})\n${DAMAGED_HINT}`)
+      expect(idp.requests.length).toBe(3) // login's three; none from this run
+    },
+  )
+})
+
+describe('response bodies are capped: 1 MiB from the identity provider, 4 MiB from Graph (red team 14)', () => {
+  const MiB = 1024 * 1024
+  const TOO_LARGE_HINT =
+    'hint: the service sent far more than expected; a proxy may be in the way; try again, or run with --debug'
+
+  /** A JSON object with a `pad` string making it exactly `bytes` long. */
+  function paddedJson(fields: Record<string, unknown>, bytes: number): string {
+    const base = JSON.stringify({ ...fields, pad: '' })
+    return JSON.stringify({ ...fields, pad: 'x'.repeat(bytes - Buffer.byteLength(base)) })
+  }
+
+  /** An endless body of 64 KiB chunks; `pulled` counts the bytes handed out, `cancelled` tells it was stopped. */
+  function endless() {
+    const state = { pulled: 0, cancelled: false }
+    const chunk = new Uint8Array(64 * 1024).fill(0x20)
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        state.pulled += chunk.byteLength
+        controller.enqueue(chunk)
+      },
+      cancel() {
+        state.cancelled = true
+      },
+    })
+    return { state, body }
+  }
+
+  const discovery = {
+    issuer: `https://${HOST}/${TENANT}/v2.0`,
+    authorization_endpoint: `https://${HOST}/${TENANT}/oauth2/v2.0/authorize`,
+    token_endpoint: `https://${HOST}/${TENANT}/oauth2/v2.0/token`,
+    jwks_uri: `https://${HOST}/${TENANT}/discovery/v2.0/keys`,
+  }
+
+  it('an OpenID configuration of exactly 1 MiB is read; 1 MiB + 1 byte is exit 5 "response too large" naming the host and limit', async () => {
+    const exact = paddedJson(discovery, MiB)
+    expect(Buffer.byteLength(exact)).toBe(1_048_576)
+    const ok = fakeIdp()
+    ok.queue('discovery', () => new Response(exact, { status: 200 }))
+    const t1 = testRuntime({ env: ok.env(home()), fetch: ok.fetch, launchBrowser: ok.launchBrowser })
+    expect(await run(['login', '--json'], t1.rt)).toBe(0)
+
+    const over = paddedJson(discovery, MiB + 1)
+    expect(Buffer.byteLength(over)).toBe(1_048_577)
+    const idp = fakeIdp()
+    idp.queue('discovery', () => new Response(over, { status: 200 }))
+    const t = testRuntime({ env: idp.env(home()), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login'], t.rt)).toBe(5)
+    expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+      'error: response too large from login.fake.test (over 1 MiB)',
+      TOO_LARGE_HINT,
+      '',
+    ])
+    expect(t.launched).toEqual([])
+  })
+
+  it('a token response declaring Content-Length: 1048577 is refused before its body is read (exit 5, nothing stored)', async () => {
+    const idp = fakeIdp()
+    const { state, body } = endless()
+    idp.queue('token', () => new Response(body, { status: 200, headers: { 'content-length': '1048577' } }))
+    const h = home()
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login'], t.rt)).toBe(5)
+    expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+      'error: response too large from login.fake.test (over 1 MiB)',
+      TOO_LARGE_HINT,
+      '',
+    ])
+    expect(state.cancelled).toBe(true)
+    expect(state.pulled).toBeLessThanOrEqual(65_536) // at most the chunk a new stream pulls at once
+    expect(readdirSync(h).filter((n) => n.startsWith('cache-') && !n.endsWith('.lock'))).toEqual([])
+  })
+
+  it('a Graph /me of exactly 4 MiB is printed; an endless one stops being read just past 4 MiB (whoami exit 5)', async () => {
+    const { idp, home: h } = await signedIn()
+    const big = paddedJson(ME, 4 * MiB)
+    expect(Buffer.byteLength(big)).toBe(4_194_304)
+    idp.queue('graph', () => new Response(big, { status: 200 }))
+    const ok = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['whoami'], ok.rt)).toBe(0)
+    expect(JSON.parse(ok.io.stdout()).pad.length).toBe(4_194_156)
+
+    const { state, body } = endless()
+    idp.queue('graph', () => new Response(body, { status: 200 }))
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['whoami'], t.rt)).toBe(5)
+    expect(t.io.stdout()).toBe('')
+    expect(t.io.stderr()).toBe(
+      `error: response too large from graph.fake.test (over 4 MiB)\n${TOO_LARGE_HINT}\n`,
+    )
+    expect(state.cancelled).toBe(true)
+    expect(state.pulled).toBeLessThanOrEqual(4_194_304 + 2 * 65_536)
+  })
+})
+
+describe('C1 controls and bidi overrides never reach stdout or stderr raw (red team 15)', () => {
+  /** C1 (NEL, CSI), bidi override and isolates, DEL: what a hostile directory could put in a profile. */
+  const EVIL_NAME = 'Eve\u0085\u009b31m\u202eevil\u2066x\u2069\u007f'
+  const EVIL_ME = { ...ME, displayName: EVIL_NAME, mail: 'eve\u202e@contoso.test' }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for raw control characters is the point
+  const RAW = /[\u0080-\u009f\u202a-\u202e\u2066-\u2069\u007f\u001b]/
+  const ME_JSON =
+    '{\n' +
+    '  "id": "00000000-0000-0000-0000-0000000000a1",\n' +
+    '  "displayName": "Eve\\u0085\\u009b31m\\u202eevil\\u2066x\\u2069\\u007f",\n' +
+    '  "mail": "eve\\u202e@contoso.test",\n' +
+    '  "userPrincipalName": "ada@contoso.test"\n' +
+    '}\n'
+  const graphAnswer = () =>
+    new Response(JSON.stringify(EVIL_ME), { status: 200, headers: { 'content-type': 'application/json' } })
+
+  it('login --json and whoami print them as \\uXXXX (the same JSON text, parsing back to the same object); the summary line escapes them', async () => {
+    const idp = fakeIdp()
+    idp.queue('graph', graphAnswer)
+    const h = home()
+    const login = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login', '--json'], login.rt)).toBe(0)
+    expect(login.io.stdout()).toBe(ME_JSON)
+    expect(JSON.parse(login.io.stdout())).toEqual(EVIL_ME)
+    expect(login.io.stderr().split('\n').slice(-2)).toEqual([
+      '✓ Signed in as Eve\\x85\\x9b31m\\u202eevil\\u2066x\\u2069\\x7f <eve\\u202e@contoso.test> (tenant 7d1c3b52-0d6e-4a43-9e1f-2f5b1a3c9e10)',
+      '',
+    ])
+    expect(RAW.test(login.io.stderr())).toBe(false)
+
+    idp.queue('graph', graphAnswer)
+    const whoami = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['whoami'], whoami.rt)).toBe(0)
+    expect(whoami.io.stdout()).toBe(ME_JSON)
+    expect(whoami.io.stderr()).toBe('')
+  })
+
+  it('status --json writes a cached name with them as \\uXXXX; status on stderr escapes them', async () => {
+    const { idp, home: h } = await signedIn()
+    const file = plainCache(h)
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as { Account: Record<string, { name: string }> }
+    for (const a of Object.values(cache.Account)) a.name = EVIL_NAME
+    writeFileSync(file, JSON.stringify(cache), { mode: 0o600 })
+
+    const json = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['status', '--json'], json.rt)).toBe(0)
+    expect(json.io.stdout()).toContain(
+      '    "name": "Eve\\u0085\\u009b31m\\u202eevil\\u2066x\\u2069\\u007f",\n',
+    )
+    expect(RAW.test(json.io.stdout())).toBe(false)
+    expect(JSON.parse(json.io.stdout()).account.name).toBe(EVIL_NAME)
+
+    const human = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['status'], human.rt)).toBe(0)
+    expect(human.io.stderr().split('\n')[0]).toBe(
+      '✓ Signed in as Eve\\x85\\x9b31m\\u202eevil\\u2066x\\u2069\\x7f <ada@contoso.test>',
+    )
+  })
+
+  it('an error with --json: the JSON error writes them as \\uXXXX and the error line escapes them', async () => {
+    const idp = fakeIdp()
+    const t = testRuntime({ env: idp.env(home()), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(
+      await run(['login', '--json', '--scope', 'https://evil\u202elpmaxe.test\u009b/.default'], t.rt),
+    ).toBe(2)
+    expect(t.io.stdout()).toBe(
+      '{\n' +
+        '  "error": {\n' +
+        '    "code": "USAGE",\n' +
+        '    "message": "scopes name more than one resource: https://graph.microsoft.com, https://evil\\u202elpmaxe.test\\u009b",\n' +
+        '    "hint": "ask for one resource per command, e.g. `entra-login token --scope https://management.azure.com/.default`",\n' +
+        '    "exitCode": 2\n' +
+        '  }\n' +
+        '}\n',
+    )
+    expect(t.io.stderr()).toBe(
+      'error: scopes name more than one resource: https://graph.microsoft.com, https://evil\\u202elpmaxe.test\\x9b\n' +
+        'hint: ask for one resource per command, e.g. `entra-login token --scope https://management.azure.com/.default`\n',
+    )
+    expect(idp.requests).toEqual([])
+  })
+
+  it('the config-file warning and a usage error from the parser show ESC, C1 and bidi controls escaped', async () => {
+    const h = home()
+    writeFileSync(join(h, 'config.json'), JSON.stringify({ 'k\u001b]0;pwn\u0007\u009b\u202e': 1 }))
+    const idp = fakeIdp()
+    const status = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['status'], status.rt)).toBe(3)
+    expect(status.io.stderr().split('\n')[0]).toBe(
+      `warning: ${h}/config.json: unknown key "k\\x1b]0;pwn\\x07\\x9b\\u202e" ignored`,
+    )
+    const typo = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['bogus\u001b[31m\u202e'], typo.rt)).toBe(2)
+    expect(typo.io.stderr()).toBe(
+      "error: unknown command 'bogus\\x1b[31m\\u202e'\n(run `entra-login --help` for usage)\n",
+    )
+  })
+})
+
+describe('error messages name what is actually wrong with a token response (red team 18)', () => {
+  const INVALID_HINT = 'hint: nothing was stored; try again, and run with --debug if it persists'
+
+  it.each(['null', '[]', '"text"', '42'])(
+    'login: a 200 token response whose body is %s says "invalid token response (not a JSON object)", exit 4',
+    async (body) => {
+      const idp = fakeIdp()
+      idp.queue(
+        'token',
+        () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } }),
+      )
+      const h = home()
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login'], t.rt)).toBe(4)
+      expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+        'error: the identity provider returned an invalid token response (not a JSON object)',
+        INVALID_HINT,
+        '',
+      ])
+      expect(readdirSync(h).filter((n) => n.startsWith('cache-') && !n.endsWith('.lock'))).toEqual([])
+    },
+  )
+
+  it('token: a refresh answered 200 with a null body says "invalid token response (not a JSON object)", exit 4, empty stdout', async () => {
+    const idp = fakeIdp()
+    idp.expiresIn = 60 // inside MSAL's 5-minute renewal window: the next token call refreshes
+    const h = home()
+    const login = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login', '--json'], login.rt)).toBe(0)
+    idp.queue('token', () => new Response('null', { status: 200 }))
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['token'], t.rt)).toBe(4)
+    expect(t.io.stdout()).toBe('')
+    expect(t.io.stderr()).toBe(
+      `error: the identity provider returned an invalid token response (not a JSON object)\n${INVALID_HINT}\n`,
+    )
+  })
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+  ])(
+    'login: a token response whose id_token is %s says "the token response has no ID token", exit 4, nothing stored',
+    async (_, value) => {
+      const idp = fakeIdp()
+      idp.tokenResponse = { id_token: value }
+      const h = home()
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login'], t.rt)).toBe(4)
+      expect(t.io.stderr().split('\n').slice(-3)).toEqual([
+        'error: the token response has no ID token',
+        'hint: nothing was stored; make sure the app may use the openid scope, then run `entra-login login` again',
+        '',
+      ])
+      expect(readdirSync(h).filter((n) => n.startsWith('cache-') && !n.endsWith('.lock'))).toEqual([])
+      expect(idp.requests.map((r) => r.method)).toEqual(['GET', 'POST'])
+    },
+  )
+})
+
+describe('Graph /me failing after the tokens are stored says the sign-in succeeded (red team 19)', () => {
+  const graphFault = (status: number, code: string, message: string) => () =>
+    new Response(JSON.stringify({ error: { code, message } }), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    })
+
+  it.each([
+    [
+      503,
+      5,
+      'signed in as ada@contoso.test, but Microsoft Graph /me failed: graph.fake.test answered HTTP 503 3 times',
+      'the service is busy or unavailable; try again later; the tokens are stored, so `entra-login whoami` retries /me',
+    ],
+    [
+      403,
+      4,
+      'signed in as ada@contoso.test, but Microsoft Graph /me failed: Microsoft Graph refused /me: Authorization_RequestDenied: Insufficient privileges',
+      'the app needs the delegated User.Read permission, with consent; the tokens are stored, so `entra-login whoami` retries /me',
+    ],
+    [
+      401,
+      5,
+      'signed in as ada@contoso.test, but Microsoft Graph /me failed: Microsoft Graph rejected the token: InvalidAuthenticationToken: Insufficient privileges',
+      'the tokens are stored, so `entra-login whoami` retries /me',
+    ],
+    [
+      500,
+      5,
+      'signed in as ada@contoso.test, but Microsoft Graph /me failed: Microsoft Graph answered HTTP 500: InternalError: Insufficient privileges',
+      'try again later; the tokens are stored, so `entra-login whoami` retries /me',
+    ],
+  ])(
+    'login with Graph /me answering %i: exit %i, the error names the stored sign-in, and whoami then works from the cache',
+    async (status, exit, message, hint) => {
+      const idp = fakeIdp()
+      const code = {
+        503: 'ServiceUnavailable',
+        403: 'Authorization_RequestDenied',
+        401: 'InvalidAuthenticationToken',
+        500: 'InternalError',
+      }[status] as string
+      // 503 is retried (3 attempts); the others are answered once.
+      for (let i = 0; i < (status === 503 ? 3 : 1); i++) {
+        idp.queue('graph', graphFault(status, code, 'Insufficient privileges'))
+      }
+      const h = home()
+      const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+      expect(await run(['login'], t.rt)).toBe(exit)
+      expect(t.io.stdout()).toBe('')
+      expect(t.io.stderr().split('\n').slice(-3)).toEqual([`error: ${message}`, `hint: ${hint}`, ''])
+
+      const tokenRequests = idp.requests.filter((r) => r.method === 'POST').length
+      const whoami = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+      expect(await run(['whoami'], whoami.rt)).toBe(0)
+      expect(JSON.parse(whoami.io.stdout())).toEqual(ME)
+      expect(idp.requests.filter((r) => r.method === 'POST').length).toBe(tokenRequests) // from the cache
+    },
+  )
+
+  it('login --json with Graph /me failing prints the error as JSON on stdout', async () => {
+    const idp = fakeIdp()
+    idp.queue('graph', graphFault(403, 'Authorization_RequestDenied', 'Insufficient privileges'))
+    const t = testRuntime({ env: idp.env(home()), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login', '--json'], t.rt)).toBe(4)
+    expect(JSON.parse(t.io.stdout())).toEqual({
+      error: {
+        code: 'GRAPH_FORBIDDEN',
+        message:
+          'signed in as ada@contoso.test, but Microsoft Graph /me failed: Microsoft Graph refused /me: Authorization_RequestDenied: Insufficient privileges',
+        hint: 'the app needs the delegated User.Read permission, with consent; the tokens are stored, so `entra-login whoami` retries /me',
+        exitCode: 4,
+      },
+    })
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { hintFor, idLines, parseIdpError, summary } from '../../src/auth/hints.js'
 import { escapeHtml } from '../../src/auth/pages.js'
 import { parseRetryAfter } from '../../src/http.js'
-import { sanitize } from '../../src/io.js'
+import { sanitize, sanitizeLines, toJson } from '../../src/io.js'
 import { Redactor } from '../../src/redact.js'
 
 describe('README Security › Secrets: server-supplied text (unit)', () => {
@@ -79,5 +79,57 @@ describe('README Security › Secrets: --debug redaction of cut-off JSON (unit)'
     const out = new Redactor().redact('{"access_token": "abc.def.ghi-SENTINEL')
     expect(out).not.toContain('SENTINEL')
     expect(out).toContain('"access_token":"[redacted]"')
+  })
+})
+
+describe('README Security › Secrets: C1 controls and bidi overrides in server text (unit)', () => {
+  const evil = 'a\u0085b\u009b31mc\u202ed\u2066e\u2069f\u007fg\u2028h'
+
+  it('sanitize shows C1 and DEL as \\xNN, bidi controls and U+2028 as \\uNNNN', () => {
+    expect(sanitize(evil)).toBe('a\\x85b\\x9b31mc\\u202ed\\u2066e\\u2069f\\x7fg\\u2028h')
+    expect(sanitize('\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069')).toBe(
+      '\\u202a\\u202b\\u202c\\u202d\\u202e\\u2066\\u2067\\u2068\\u2069',
+    )
+    expect(sanitize('é ü ✓ код \u00a0')).toBe('é ü ✓ код \u00a0')
+  })
+
+  it('sanitizeLines keeps the newlines and escapes the rest', () => {
+    expect(sanitizeLines('x\u001b[31m\ny\u202e\n')).toBe('x\\x1b[31m\ny\\u202e\n')
+  })
+
+  it('toJson writes them as \\uXXXX: valid JSON that parses back to the same value', () => {
+    const value = { name: evil, esc: '\u001b]0;x\u0007', plain: 'é ✓' }
+    const text = toJson(value)
+    expect(text).toBe(
+      '{\n' +
+        '  "name": "a\\u0085b\\u009b31mc\\u202ed\\u2066e\\u2069f\\u007fg\\u2028h",\n' +
+        '  "esc": "\\u001b]0;x\\u0007",\n' +
+        '  "plain": "é ✓"\n' +
+        '}\n',
+    )
+    expect(JSON.parse(text)).toEqual(value)
+  })
+})
+
+describe('README Security › Secrets: every encoded form of a known secret is redacted (unit)', () => {
+  it('redacts the raw, percent-encoded, form-encoded and JSON-escaped forms, wherever they stand', () => {
+    const r = new Redactor()
+    r.add("ab+cd'efgh1234XYZ")
+    r.add('Pa ss&w=rd%41"q\\z~Tail9K')
+    expect(r.redact("client_secret=ab%2Bcd'efgh1234XYZ&grant_type=x")).toBe(
+      'client_secret=[redacted]&grant_type=x',
+    )
+    expect(r.redact("a ab+cd'efgh1234XYZ b ab%2Bcd'efgh1234XYZ c ab%2Bcd%27efgh1234XYZ d")).toBe(
+      'a [redacted] b [redacted] c [redacted] d',
+    )
+    expect(
+      r.redact(
+        '{"s":"Pa ss&w=rd%41\\"q\\\\z~Tail9K"} Pa+ss%26w%3Drd%2541%22q%5Cz%7ETail9K Pa%20ss%26w%3Drd%2541%22q%5Cz~Tail9K !',
+      ),
+    ).toBe('{"s":"[redacted]"} [redacted] [redacted] !')
+  })
+
+  it('a secret-bearing parameter is redacted up to the next & even when its value holds a quote', () => {
+    expect(new Redactor().redact("x code=ab'cd'ef&state=q'r y")).toBe('x code=[redacted]&state=[redacted] y')
   })
 })

@@ -1,11 +1,11 @@
 /**
- * The fault queue ({@link StandInBehaviour.queue}): canned answers, hung requests and redirects to the
- * `/exfil` sink, which records every request that reaches it.
+ * The fault queue ({@link StandInBehaviour.queue}): canned answers, hung requests, big streamed bodies and
+ * redirects to the `/exfil` sink, which records every request that reaches it.
  *
  * @module
  */
 import type { RequestContext, StandInState } from './state.js'
-import type { CannedFault, EndpointKind, QueuedFault } from './types.js'
+import type { BigBodyFault, CannedFault, EndpointKind, QueuedFault } from './types.js'
 
 /** Removes and returns the first queued fault for `kind`, if any. */
 export function takeFault(s: StandInState, kind: EndpointKind): QueuedFault | undefined {
@@ -20,12 +20,41 @@ export function answerFault(s: StandInState, { res }: RequestContext, fault: Que
   if ('hang' in fault) {
     s.hung.add(res)
     res.on('close', () => s.hung.delete(res))
+  } else if ('bigBody' in fault) {
+    void sendBig(res, fault.bigBody)
   } else if ('redirect' in fault) {
     res.writeHead(fault.redirect, { location: `${s.url}/exfil/${fault.match}`, 'content-length': '0' })
     res.end()
   } else {
     sendCanned(res, fault)
   }
+}
+
+/** Streams `{"pad":"xxx…"}` of exactly `bytes` bytes, 64 KiB at a time, honouring backpressure. */
+async function sendBig(res: RequestContext['res'], o: BigBodyFault['bigBody']): Promise<void> {
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' }
+  if (o.contentLength) headers['content-length'] = String(o.bytes)
+  res.writeHead(200, headers)
+  const head = '{"pad":"'
+  const tail = '"}'
+  const chunk = Buffer.alloc(64 * 1024, 'x')
+  let left = o.bytes - head.length - tail.length
+  let open = true
+  res.on('close', () => {
+    open = false
+  })
+  res.write(head)
+  while (left > 0 && open) {
+    const part = left >= chunk.length ? chunk : chunk.subarray(0, left)
+    left -= part.length
+    if (!res.write(part)) {
+      await new Promise<void>((resolve) => {
+        res.once('drain', resolve)
+        res.once('close', resolve)
+      })
+    }
+  }
+  if (open) res.end(tail)
 }
 
 function sendCanned(res: RequestContext['res'], fault: CannedFault): void {

@@ -47,8 +47,18 @@ export interface RedirectFault {
   redirect: RedirectStatus
 }
 
+/**
+ * Answer the next request to `match` with a 200 JSON body of `bytes` bytes (`{"pad":"xxx…"}`), streamed in
+ * 64 KiB chunks as the client reads them (so the stand-in itself holds no big buffer). With
+ * `contentLength` the size is declared up front, else the body is chunked. Stops when the client hangs up.
+ */
+export interface BigBodyFault {
+  match: FaultMatch
+  bigBody: { bytes: number; contentLength: boolean }
+}
+
 /** An entry of {@link StandInBehaviour.queue}. */
-export type QueuedFault = CannedFault | HangFault | RedirectFault
+export type QueuedFault = CannedFault | HangFault | RedirectFault | BigBodyFault
 
 /** Error fields the authorize endpoint sends back to the redirect URI instead of a code. */
 export interface AuthorizeErrorKnob {
