@@ -3,10 +3,11 @@
  * that never talk to the IdP do not load it), its saved copy ({@link MetadataCache}),
  * and the shared IdP error translation.
  */
-import { readFile, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { CliError } from '../errors.js'
 import type { HttpClient, HttpResponse } from '../http.js'
 import { writeFileAtomic } from '../storage/atomic.js'
+import { readPrivateFile } from '../storage/private.js'
 import { hintFor, type IdpError, idLines, parseIdpError, summary } from './hints.js'
 
 /** The endpoints we need from the authority's OpenID configuration. */
@@ -131,16 +132,16 @@ export class MetadataCache {
     readonly debug: ((line: string) => void) | undefined,
   ) {}
 
-  /** The saved copy when it is for this authority and passes {@link checkMetadata}; else undefined. */
+  /**
+   * The saved copy when it is for this authority and passes {@link checkMetadata}; else
+   * undefined, and {@link load} fetches and saves a good copy over it.
+   */
   async saved(): Promise<AuthorityMetadata | undefined> {
-    let text: string
+    // A file or folder others could have planted or changed is refused (exit 6), not discarded.
+    const raw = readPrivateFile(this.path)
+    if (raw === undefined) return undefined
     try {
-      text = await readFile(this.path, 'utf8')
-    } catch {
-      return undefined
-    }
-    try {
-      const saved = JSON.parse(text) as { authority?: unknown; metadata?: unknown }
+      const saved = JSON.parse(raw.toString('utf8')) as { authority?: unknown; metadata?: unknown }
       if (saved.authority !== this.authority) return undefined
       return checkMetadata(saved.metadata, this.authority)
     } catch (err) {

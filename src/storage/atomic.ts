@@ -5,34 +5,11 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { chmod, type FileHandle, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { type FileHandle, open, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { CliError } from '../errors.js'
+import { ensurePrivateDir, storageError } from './private.js'
 
-/** Creates the folder (0700) if needed and tightens it if it is ours and too open. */
-export async function ensurePrivateDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
-    const st = await stat(dir)
-    if ((st.mode & 0o077) !== 0 && typeof process.getuid === 'function' && st.uid === process.getuid()) {
-      await chmod(dir, 0o700)
-    }
-  } catch (err) {
-    throw storageError(`cannot create folder ${dir}`, err)
-  }
-}
-
-/** A storage failure (exit 6) that names the path and the OS reason, never file contents. */
-export function storageError(message: string, cause: unknown): CliError {
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code
-  const hint =
-    code === 'ENOSPC'
-      ? 'the disk is full: free some space and try again'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-        ? 'check the permissions of the folder, or point ENTRA_LOGIN_HOME at a writable folder'
-        : 'check the folder named above, or point ENTRA_LOGIN_HOME elsewhere'
-  return new CliError('STORAGE', `${message}${code ? ` (${code})` : ''}`, { hint, cause })
-}
+export { ensurePrivateDir, storageError } from './private.js'
 
 /**
  * Writes `data` to the open file. TEST ONLY: when ENTRA_LOGIN_TEST_PAUSE_WRITE names a marker

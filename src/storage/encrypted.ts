@@ -5,11 +5,12 @@
  * and a file can be locked and replaced atomically.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto'
-import { readFile, rm, stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { notSignedIn } from '../errors.js'
 import { ensurePrivateDir, storageError, writeFileAtomic } from './atomic.js'
 import { type Keychain, probeKeychain, SERVICE } from './keychain.js'
+import { readPrivateFile } from './private.js'
 import type { CacheStore } from './store.js'
 
 const MAGIC = Buffer.from('ELC1')
@@ -80,13 +81,8 @@ export class EncryptedFileStore implements CacheStore {
   }
 
   async read(): Promise<string | undefined> {
-    let data: Buffer
-    try {
-      data = await readFile(this.path)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw storageError(`cannot read ${this.path}`, err)
-    }
+    const data = readPrivateFile(this.path)
+    if (data === undefined) return undefined
     const kc = await this.#o.keychain()
     const key = await kc.get(this.account)
     if (key === null) {
