@@ -51,7 +51,7 @@ export async function fetchAuthorityMetadata(
 
 /**
  * Checks an OpenID configuration (fetched or saved): the authorization and token
- * endpoints must be https on the authority's host, and the issuer https.
+ * endpoints must be https on the authority's host, and the issuer https on that host too.
  */
 export function checkMetadata(body: unknown, authority: string): AuthorityMetadata {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -86,6 +86,21 @@ export function checkMetadata(body: unknown, authority: string): AuthorityMetada
     throw new CliError('SIGN_IN_FAILED', `the OpenID configuration of ${host} has no https issuer`, {
       hint: 'check --authority',
     })
+  }
+  // The issuer is what our id_token check trusts: it must name the authority's own host
+  // (a `{tenantid}` template in its path, as for organizations and common, is fine).
+  let issuerHost: string | undefined
+  try {
+    issuerHost = new URL(issuer).host
+  } catch {
+    issuerHost = undefined
+  }
+  if (issuerHost !== host) {
+    throw new CliError(
+      'SIGN_IN_FAILED',
+      `the OpenID configuration of ${host} names an issuer on another host`,
+      { hint: 'check --authority; its issuer must be https on the same host' },
+    )
   }
   const meta: AuthorityMetadata = {
     issuer,

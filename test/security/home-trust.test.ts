@@ -61,6 +61,11 @@ function cacheId(home: string): string {
   return f.slice('cache-'.length, -'.json'.length)
 }
 
+/** The cache id named in a CLI's output (`cache-<id>.json`). */
+function cacheIdOf(text: string): string {
+  return /cache-([0-9a-f]{16})\.json/.exec(text)?.[1] ?? 'none'
+}
+
 /** A signed-in home (file storage). With `expiring`, the next `token` must refresh. */
 async function signedIn(opts: { expiring?: boolean } = {}) {
   if (opts.expiring) s.behaviour.codeAccessTokenExpiresIn = 60
@@ -310,5 +315,35 @@ describe('Saved authority metadata', () => {
     ])
     expect(readFileSync(file, 'utf8')).toBe(goodCopy())
     expect(mode(file)).toBe('600')
+  })
+
+  it('a saved authority-<id>.json whose issuer is on another host is discarded and fetched again', async () => {
+    const { home, env, id } = await signedIn()
+    const file = join(home, `authority-${id}.json`)
+    const planted = JSON.parse(goodCopy())
+    planted.metadata.issuer = `https://localhost:${s.port}/${s.tenantId}/v2.0`
+    writeFileSync(file, JSON.stringify(planted), { mode: 0o600 })
+
+    const r = await runCli(['token'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe(`${s.issued.accessTokens.at(-1)}\n`)
+    expect(s.requests.map((q) => q.kind)).toEqual(['openid'])
+    expect(readFileSync(file, 'utf8')).toBe(goodCopy())
+  })
+
+  it('a discovery document whose issuer is on another host fails login (exit 4) before any browser opens', async () => {
+    const home = tempHome()
+    const doc = s.openidConfiguration()
+    doc.issuer = `https://localhost:${s.port}/${s.tenantId}/v2.0`
+    s.behaviour.queue = [{ match: 'openid', status: 200, body: doc }]
+    const r = await runCli(['login'], { env: standInEnv(s, home) })
+    expect(r.code).toBe(4)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toBe(
+      `warning: tokens will be stored unencrypted in ${join(home, 'cache-')}${cacheIdOf(r.stderr)}.json (--storage file)\n` +
+        `Signing in at 127.0.0.1:${s.port} (tenant ${s.tenantId}, app ${s.clientId})\n` +
+        `error: the OpenID configuration of 127.0.0.1:${s.port} names an issuer on another host\nhint: check --authority; its issuer must be https on the same host\n`,
+    )
+    expect(s.requests.map((q) => q.kind)).toEqual(['openid'])
   })
 })
