@@ -8,7 +8,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto'
 import { rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { notSignedIn } from '../errors.js'
-import { ensurePrivateDir, storageError, writeFileAtomic } from './atomic.js'
+import { ensurePrivateDir, removeStaleTemps, storageError, writeFileAtomic } from './atomic.js'
 import { type Keychain, probeKeychain, SERVICE } from './keychain.js'
 import { readPrivateFile } from './private.js'
 import type { CacheStore } from './store.js'
@@ -106,11 +106,12 @@ export class EncryptedFileStore implements CacheStore {
       encoded = key.toString('base64')
       await kc.set(this.account, encoded)
     }
+    await removeStaleTemps(this.path)
     await writeFileAtomic(this.path, seal(key, data, this.account, this.#o.randomBytes(IV_BYTES)))
   }
 
   async remove(): Promise<boolean> {
-    let removed = false
+    let removed = (await removeStaleTemps(this.path)).length > 0
     try {
       await stat(this.path)
       await rm(this.path)

@@ -1,11 +1,12 @@
 /**
  * The plain-file backend: the MSAL cache as JSON in a 0600 file inside a 0700 folder,
  * written atomically. The file is read through {@link readPrivateFile}: one that is not ours,
- * not a regular file, or that group or others can read is refused (exit 6).
+ * not a regular file, or that group or others can read is refused (exit 6). Writes and
+ * removal run under the cache lock and first remove killed writes' temp files.
  */
 import { rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { ensurePrivateDir, storageError, writeFileAtomic } from './atomic.js'
+import { ensurePrivateDir, removeStaleTemps, storageError, writeFileAtomic } from './atomic.js'
 import { readPrivateFile } from './private.js'
 import type { CacheStore } from './store.js'
 
@@ -28,14 +29,16 @@ export class FileStore implements CacheStore {
   }
 
   async write(data: string): Promise<void> {
+    await removeStaleTemps(this.path)
     await writeFileAtomic(this.path, data)
   }
 
   async remove(): Promise<boolean> {
+    const temps = await removeStaleTemps(this.path)
     try {
       await stat(this.path)
     } catch {
-      return false
+      return temps.length > 0
     }
     try {
       await rm(this.path)

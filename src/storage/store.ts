@@ -14,8 +14,11 @@ export interface CacheStore {
   probe(): Promise<void>
   /** The stored cache, or undefined when there is none. */
   read(): Promise<string | undefined>
-  /** Replaces the stored cache atomically. */
+  /**
+   * Replaces the stored cache atomically. Called only under the cache lock: it first removes
+   * the temp files killed writes left behind.
+   */
   write(data: string): Promise<void>
-  /** Removes the stored cache; true when something was removed. */
+  /** Removes the stored cache and killed writes' temp files (under the lock); true when something was removed. */
   remove(): Promise<boolean>
 }
