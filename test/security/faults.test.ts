@@ -42,6 +42,10 @@ function can(args: string[]): boolean {
   }
 }
 const canUnshareNet = requireCapability('network namespace (unshare -n)', can(['-n', 'true']))
+const canUseSecretService = requireCapability(
+  'a Secret Service session (scripts/with-test-env.sh)',
+  Boolean(process.env.DBUS_SESSION_BUS_ADDRESS),
+)
 const canMountTmpfs = requireCapability(
   'tmpfs mount in a mount namespace (unshare -m, mount -t tmpfs)',
   can([
@@ -470,25 +474,48 @@ describe('21. Atomic writes', () => {
     expect(readdirSync(home).sort()).toEqual([`authority-${id}.json`, `cache-${id}.json`])
   })
 
-  it('after a SIGKILLed cache write, logout removes the temp file with the tokens too: the home is left empty', async () => {
-    s.behaviour.rejectUsedRefreshTokens = false
-    const { home, env } = await signIn({ expiring: true })
-    const id = basename(cacheFile(home)).slice('cache-'.length, -'.json'.length)
-    const { written } = await killMidWrite(env)
-    expect(readdirSync(home).sort()).toEqual([
-      basename(written),
-      `authority-${id}.json`,
-      `cache-${id}.json`,
-      `cache-${id}.lock`,
-    ])
-
-    const r = await runCli(['logout'], { env })
-    expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toBe('')
-    expect(r.stderr).toBe('Signed out: the cached tokens were removed.\n')
-    expect(readdirSync(home)).toEqual([])
+  it('after a SIGKILLed cache write (file storage), logout removes the temp file with the tokens too: the home is left empty', async () => {
+    await logoutAfterKilledWrite('file')
   })
+
+  it.skipIf(!canUseSecretService)(
+    'after a SIGKILLed cache write (keychain storage), logout removes the temp file with the tokens too: the home is left empty',
+    async () => {
+      await logoutAfterKilledWrite('keychain')
+    },
+  )
 })
+
+/**
+ * Signs in with `storage`, kills a refreshing `token` between its temp write and the rename, and
+ * proves that `logout` then leaves the home empty: the temp file is gone with the cache.
+ */
+async function logoutAfterKilledWrite(storage: 'file' | 'keychain'): Promise<void> {
+  const ext = storage === 'file' ? 'json' : 'bin'
+  s.behaviour.rejectUsedRefreshTokens = false
+  const extra: Env =
+    storage === 'keychain'
+      ? { ENTRA_STORAGE: undefined, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS }
+      : {}
+  const { home, env } = await signIn({ expiring: true, extra })
+  const cache = readdirSync(home).find((n) => n.startsWith('cache-')) ?? ''
+  const id = cache.slice('cache-'.length, -`.${ext}`.length)
+  expect(cache).toBe(`cache-${id}.${ext}`)
+  const { written } = await killMidWrite(env)
+  expect(basename(written)).toMatch(new RegExp(`^\\.cache-${id}\\.${ext}\\.[0-9a-f]{12}\\.tmp$`))
+  expect(readdirSync(home).sort()).toEqual([
+    basename(written),
+    `authority-${id}.json`,
+    `cache-${id}.${ext}`,
+    `cache-${id}.lock`,
+  ])
+
+  const r = await runCli(['logout'], { env })
+  expect(r.code, r.stderr).toBe(0)
+  expect(r.stdout).toBe('')
+  expect(r.stderr).toBe('Signed out: the cached tokens were removed.\n')
+  expect(readdirSync(home)).toEqual([])
+}
 
 /**
  * Runs a refreshing `token` with writeFileAtomic's test-only pause (write half, fsync, create the
