@@ -76,11 +76,20 @@ export class AuthClient {
   /** The last IdP error body and the last transport failure, which MSAL would otherwise flatten. */
   #lastIdpError: { error: IdpError; status: number } | undefined
   #lastFailure: CliError | undefined
+  /** Set while {@link cachedOnly} runs: every request is refused and noted in #wantedRequest. */
+  #offline = false
+  #wantedRequest = false
+  readonly #debug: ((line: string) => void) | undefined
 
   constructor(o: AuthClientOptions) {
     this.#store = o.store
+    this.#debug = o.debug
     const host = new URL(o.authority).host
     const send = async <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions) => {
+      if (this.#offline) {
+        this.#wantedRequest = true
+        throw new Error('no request may be sent while the cache is read without the lock')
+      }
       // Only the last request's failure explains the error MSAL is about to throw.
       this.#lastFailure = undefined
       this.#lastIdpError = undefined
@@ -249,8 +258,40 @@ export class AuthClient {
     await this.#store.write(cache.serialize())
   }
 
+  /**
+   * The token MSAL serves from the loaded cache without sending any request, or undefined
+   * when it would need one (a refresh, proactive or not) or fails in any way; the caller then
+   * takes the lock and calls {@link silent}, which repeats the work and reports any error.
+   * Writes nothing, so it needs no lock (a read-only home still serves cache hits).
+   */
+  async cachedOnly(p: { scopes: string[] }): Promise<TokenResult | undefined> {
+    const persist = this.#persist
+    this.#offline = true
+    this.#wantedRequest = false
+    this.#persist = false
+    try {
+      const token = await this.#acquire(p, false)
+      if (!this.#wantedRequest) return token
+      this.#debug?.('cache: the token needs a refresh; taking the lock')
+    } catch (err) {
+      this.#debug?.(`cache: no token without the lock (${(err as Error).message}); taking the lock`)
+    } finally {
+      this.#offline = false
+      this.#persist = persist
+    }
+    return undefined
+  }
+
   /** A token from the cache, refreshed silently when needed. Never interactive. */
   async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
+    return this.#acquire(p, true)
+  }
+
+  /** acquireTokenSilent; with `dropDeadAccount`, a dead refresh token removes the account from the cache. */
+  async #acquire(
+    p: { scopes: string[]; forceRefresh?: boolean },
+    dropDeadAccount: boolean,
+  ): Promise<TokenResult> {
     const cache = this.#app.getTokenCache()
     let accounts: Awaited<ReturnType<typeof cache.getAllAccounts>>
     try {
@@ -269,7 +310,7 @@ export class AuthClient {
       return toToken(r.accessToken, r.expiresOn, r.account ?? account, r.scopes)
     } catch (err) {
       const e = this.#translate(err, 'silent')
-      if (e.code === 'NOT_SIGNED_IN') {
+      if (dropDeadAccount && e.code === 'NOT_SIGNED_IN') {
         // The refresh token is dead: drop the account so the next command says "not signed in" at once.
         this.#persist = true
         await cache.removeAccount(account).catch(() => {})

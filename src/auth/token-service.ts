@@ -48,11 +48,18 @@ export class TokenService {
   }
 
   /**
-   * A token from the cache, refreshed when due, under the cache lock and after re-reading
-   * the cache: concurrent runs refresh once, and a rotated refresh token is written before
-   * the caller prints anything. No account in the cache: NOT_SIGNED_IN, with no request.
+   * A token from the cache. First without the lock (reading needs none, so a read-only home
+   * still serves cache hits): when MSAL can serve the token from the cache as read, with the
+   * saved metadata and without any request, that is the answer. Otherwise (a refresh is due,
+   * `forceRefresh`, no saved metadata) under the cache lock and after re-reading the cache:
+   * concurrent runs refresh once, and a rotated refresh token is written before the caller
+   * prints anything. No account in the cache: NOT_SIGNED_IN, with no request and no lock.
    */
   async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
+    if (p.forceRefresh !== true) {
+      const hit = await this.#cacheHit(p)
+      if (hit) return hit
+    }
     return this.#o.withLock(async () => {
       const data = await this.#o.store.read()
       if (summarizeCache(data).account === undefined) throw notSignedIn()
@@ -60,6 +67,17 @@ export class TokenService {
       client.reload(data)
       return client.silent(p)
     })
+  }
+
+  /** The token MSAL serves from the cache without the lock and without a request, if any. */
+  async #cacheHit(p: { scopes: string[] }): Promise<TokenResult | undefined> {
+    const data = await this.#o.store.read()
+    if (summarizeCache(data).account === undefined) throw notSignedIn()
+    const metadata = await this.#o.metadata.saved()
+    if (metadata === undefined) return undefined
+    const client = await this.client(metadata)
+    client.reload(data)
+    return client.cachedOnly(p)
   }
 
   /** The MSAL client (msal-node is imported on first use), built once per run. */
