@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import envPaths from 'env-paths'
 import { usageError } from './errors.js'
+import { readPrivateFile } from './storage/private.js'
 import {
   validateClientId,
   validateHttpsUrl,
@@ -98,15 +99,15 @@ function lineCol(text: string, offset: number): string {
   return `${line}:${col}`
 }
 
-/** Reads the JSON config file; a missing file is an empty config. */
+/**
+ * Reads the JSON config file; a missing file (or folder) is an empty config. It chooses the
+ * browser program we run, so it is read through {@link readPrivateFile}: a file or folder that
+ * is not ours, that others can write to, or that is not a regular file is refused (exit 6).
+ */
 export function readConfigFile(path: string, warn: (line: string) => void): ConfigFile {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw usageError(`cannot read config file ${path}: ${(err as Error).message}`)
-  }
+  const raw = readPrivateFile(path)
+  if (raw === undefined) return {}
+  const text = raw.toString('utf8')
   let data: unknown
   try {
     data = JSON.parse(text)

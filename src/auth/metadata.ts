@@ -3,10 +3,11 @@
  * that never talk to the IdP do not load it), its saved copy ({@link MetadataCache}),
  * and the shared IdP error translation.
  */
-import { readFile, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { CliError } from '../errors.js'
 import type { HttpClient, HttpResponse } from '../http.js'
 import { writeFileAtomic } from '../storage/atomic.js'
+import { readPrivateFile } from '../storage/private.js'
 import { hintFor, type IdpError, idLines, parseIdpError, summary } from './hints.js'
 
 /** The endpoints we need from the authority's OpenID configuration. */
@@ -50,7 +51,7 @@ export async function fetchAuthorityMetadata(
 
 /**
  * Checks an OpenID configuration (fetched or saved): the authorization and token
- * endpoints must be https on the authority's host, and the issuer https.
+ * endpoints must be https on the authority's host, and the issuer an https URL.
  */
 export function checkMetadata(body: unknown, authority: string): AuthorityMetadata {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -80,8 +81,17 @@ export function checkMetadata(body: unknown, authority: string): AuthorityMetada
     }
     return u.href
   }
+  // The issuer is what our id_token check compares `iss` with: an https URL. It may name another
+  // host than the authority (External ID's <tenant-id>.ciamlogin.com for <name>.ciamlogin.com;
+  // login.microsoftonline.com for login.microsoft.com), so only its form is checked here.
   const issuer = typeof b.issuer === 'string' ? b.issuer : ''
-  if (!issuer.startsWith('https://')) {
+  let issuerUrl: URL | undefined
+  try {
+    issuerUrl = new URL(issuer.replace('{tenantid}', 'tenant'))
+  } catch {
+    issuerUrl = undefined
+  }
+  if (issuerUrl?.protocol !== 'https:' || issuerUrl.username || issuerUrl.password) {
     throw new CliError('SIGN_IN_FAILED', `the OpenID configuration of ${host} has no https issuer`, {
       hint: 'check --authority',
     })
@@ -131,16 +141,16 @@ export class MetadataCache {
     readonly debug: ((line: string) => void) | undefined,
   ) {}
 
-  /** The saved copy when it is for this authority and passes {@link checkMetadata}; else undefined. */
+  /**
+   * The saved copy when it is for this authority and passes {@link checkMetadata}; else
+   * undefined, and {@link load} fetches and saves a good copy over it.
+   */
   async saved(): Promise<AuthorityMetadata | undefined> {
-    let text: string
+    // A file or folder others could have planted or changed is refused (exit 6), not discarded.
+    const raw = readPrivateFile(this.path)
+    if (raw === undefined) return undefined
     try {
-      text = await readFile(this.path, 'utf8')
-    } catch {
-      return undefined
-    }
-    try {
-      const saved = JSON.parse(text) as { authority?: unknown; metadata?: unknown }
+      const saved = JSON.parse(raw.toString('utf8')) as { authority?: unknown; metadata?: unknown }
       if (saved.authority !== this.authority) return undefined
       return checkMetadata(saved.metadata, this.authority)
     } catch (err) {

@@ -111,11 +111,20 @@ export class AuthClient {
   /** The last IdP error body and the last transport failure, which MSAL would otherwise flatten. */
   #lastIdpError: { error: IdpError; status: number } | undefined
   #lastFailure: CliError | undefined
+  /** Set while {@link cachedOnly} runs: every request is refused and noted in #wantedRequest. */
+  #offline = false
+  #wantedRequest = false
+  readonly #debug: ((line: string) => void) | undefined
 
   constructor(o: AuthClientOptions) {
     this.#store = o.store
+    this.#debug = o.debug
     const host = new URL(o.authority).host
     const send = async <T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions) => {
+      if (this.#offline) {
+        this.#wantedRequest = true
+        throw new Error('no request may be sent while the cache is read without the lock')
+      }
       // Only the last request's failure explains the error MSAL is about to throw.
       this.#lastFailure = undefined
       this.#lastIdpError = undefined
@@ -289,11 +298,40 @@ export class AuthClient {
   }
 
   /**
+   * The token MSAL serves from the loaded cache without sending any request, or undefined
+   * when it would need one (a refresh, proactive or not) or fails in any way; the caller then
+   * takes the lock and calls {@link silent}, which repeats the work and reports any error.
+   * Writes nothing, so it needs no lock (a read-only home still serves cache hits).
+   */
+  async cachedOnly(p: { scopes: string[] }): Promise<TokenResult | undefined> {
+    const persist = this.#persist
+    this.#offline = true
+    this.#wantedRequest = false
+    this.#persist = false
+    try {
+      const token = await this.#acquire(p)
+      if (!this.#wantedRequest) return token
+      this.#debug?.('cache: the token needs a refresh; taking the lock')
+    } catch (err) {
+      this.#debug?.(`cache: no token without the lock (${(err as Error).message}); taking the lock`)
+    } finally {
+      this.#offline = false
+      this.#persist = persist
+    }
+    return undefined
+  }
+
+  /**
    * A token from the cache, refreshed silently when needed. Never interactive. A refused refresh
    * token (NOT_SIGNED_IN) leaves the cache as it was: the caller decides, after re-reading the
    * stored cache, whether to {@link forgetAccount}.
    */
   async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
+    return this.#acquire(p)
+  }
+
+  /** acquireTokenSilent, with the checks every token handed out passes. */
+  async #acquire(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
     const cache = this.#app.getTokenCache()
     let accounts: Awaited<ReturnType<typeof cache.getAllAccounts>>
     try {

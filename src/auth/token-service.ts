@@ -48,9 +48,12 @@ export class TokenService {
   }
 
   /**
-   * A token from the cache, refreshed when due, under the cache lock and after re-reading
-   * the cache: concurrent runs refresh once, and a rotated refresh token is written before
-   * the caller prints anything. No account in the cache: NOT_SIGNED_IN, with no request.
+   * A token from the cache. First without the lock (reading needs none, so a read-only home
+   * still serves cache hits): when MSAL can serve the token from the cache as read, with the
+   * saved metadata and without any request, that is the answer. Otherwise (a refresh is due,
+   * `forceRefresh`, no saved metadata) under the cache lock and after re-reading the cache:
+   * concurrent runs refresh once, and a rotated refresh token is written before the caller
+   * prints anything. No account in the cache: NOT_SIGNED_IN, with no request and no lock.
    *
    * When the refresh is refused (NOT_SIGNED_IN, e.g. `invalid_grant`), the stored cache is read
    * again: if it differs from the one used, another entra-login stored a newer (rotated) refresh
@@ -59,6 +62,10 @@ export class TokenService {
    * account.
    */
   async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
+    if (p.forceRefresh !== true) {
+      const hit = await this.#cacheHit(p)
+      if (hit) return hit
+    }
     return this.#o.withLock(async () => {
       let data = await this.#o.store.read()
       if (summarizeCache(data).account === undefined) throw notSignedIn()
@@ -88,6 +95,17 @@ export class TokenService {
         }
       }
     })
+  }
+
+  /** The token MSAL serves from the cache without the lock and without a request, if any. */
+  async #cacheHit(p: { scopes: string[] }): Promise<TokenResult | undefined> {
+    const data = await this.#o.store.read()
+    if (summarizeCache(data).account === undefined) throw notSignedIn()
+    const metadata = await this.#o.metadata.saved()
+    if (metadata === undefined) return undefined
+    const client = await this.client(metadata)
+    client.reload(data)
+    return client.cachedOnly(p)
   }
 
   /** The MSAL client (msal-node is imported on first use), built once per run. */

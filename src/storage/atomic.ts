@@ -1,37 +1,50 @@
 /**
- * Crash-safe file writes: a 0600 temp file in the same 0700 folder, fsync, rename over
- * the target, fsync the folder. A reader sees the old file or the new one, never half
- * of one; a failure leaves the old file untouched.
+ * Crash-safe file writes: a 0600 temp file (`.<target>.<hex>.tmp`) in the same 0700 folder,
+ * fsync, rename over the target, fsync the folder. A reader sees the old file or the new one,
+ * never half of one; a failure leaves the old file untouched, and a killed write's temp file is
+ * attributable to its target, so the next locked write or logout removes it.
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { chmod, type FileHandle, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { CliError } from '../errors.js'
+import { type FileHandle, open, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { ensurePrivateDir, storageError } from './private.js'
 
-/** Creates the folder (0700) if needed and tightens it if it is ours and too open. */
-export async function ensurePrivateDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
-    const st = await stat(dir)
-    if ((st.mode & 0o077) !== 0 && typeof process.getuid === 'function' && st.uid === process.getuid()) {
-      await chmod(dir, 0o700)
-    }
-  } catch (err) {
-    throw storageError(`cannot create folder ${dir}`, err)
-  }
+export { ensurePrivateDir, storageError } from './private.js'
+
+/** Matches the random part of a temp file name: `.<target>.<12 hex>.tmp`. */
+const TEMP_SUFFIX = /^[0-9a-f]{12}\.tmp$/
+
+/** A fresh temp file name for a write of `path`: `.<target name>.<12 hex>.tmp` beside it. */
+function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
 }
 
-/** A storage failure (exit 6) that names the path and the OS reason, never file contents. */
-export function storageError(message: string, cause: unknown): CliError {
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code
-  const hint =
-    code === 'ENOSPC'
-      ? 'the disk is full: free some space and try again'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-        ? 'check the permissions of the folder, or point ENTRA_LOGIN_HOME at a writable folder'
-        : 'check the folder named above, or point ENTRA_LOGIN_HOME elsewhere'
-  return new CliError('STORAGE', `${message}${code ? ` (${code})` : ''}`, { hint, cause })
+/**
+ * Removes the temp files that killed writes of `path` left behind (`.<name>.<hex>.tmp`, which
+ * may hold a whole cache, refresh token included). Only safe while holding the lock that every
+ * writer of `path` holds, so that no live write's temp file is among them. Returns the names
+ * removed.
+ */
+export async function removeStaleTemps(path: string): Promise<string[]> {
+  const dir = dirname(path)
+  const prefix = `.${basename(path)}.`
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw storageError(`cannot list ${dir}`, err)
+  }
+  const stale = names.filter((n) => n.startsWith(prefix) && TEMP_SUFFIX.test(n.slice(prefix.length)))
+  for (const name of stale) {
+    try {
+      await rm(join(dir, name), { force: true })
+    } catch (err) {
+      throw storageError(`cannot remove ${join(dir, name)}`, err)
+    }
+  }
+  return stale
 }
 
 /**
@@ -56,7 +69,7 @@ async function writeData(handle: FileHandle, path: string, data: Uint8Array): Pr
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path)
   await ensurePrivateDir(dir)
-  const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`)
+  const tmp = tempPath(path)
   let handle: Awaited<ReturnType<typeof open>> | undefined
   try {
     handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)

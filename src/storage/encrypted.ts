@@ -5,11 +5,12 @@
  * and a file can be locked and replaced atomically.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto'
-import { readFile, rm, stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { CliError, notSignedIn } from '../errors.js'
-import { ensurePrivateDir, storageError, writeFileAtomic } from './atomic.js'
+import { ensurePrivateDir, removeStaleTemps, storageError, writeFileAtomic } from './atomic.js'
 import { clearCommand, type Keychain, probeKeychain, SERVICE } from './keychain.js'
+import { readPrivateFile } from './private.js'
 import type { CacheStore } from './store.js'
 
 const MAGIC = Buffer.from('ELC1')
@@ -83,13 +84,8 @@ export class EncryptedFileStore implements CacheStore {
   }
 
   async read(): Promise<string | undefined> {
-    let data: Buffer
-    try {
-      data = await readFile(this.path)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw storageError(`cannot read ${this.path}`, err)
-    }
+    const data = readPrivateFile(this.path)
+    if (data === undefined) return undefined
     const kc = await this.#o.keychain()
     const keys = await kc.candidates(this.account)
     if (keys.length === 0) {
@@ -123,12 +119,18 @@ export class EncryptedFileStore implements CacheStore {
       key = this.#o.randomBytes(32)
       await kc.set(this.account, key.toString('base64'))
     }
+    await removeStaleTemps(this.path)
     await writeFileAtomic(this.path, seal(key, data, this.account, this.#o.randomBytes(IV_BYTES)))
   }
 
   /** The key that opens the current cache file, else the first. */
   async #opening(keys: Buffer[]): Promise<Buffer | undefined> {
-    const data = await readFile(this.path).catch(() => undefined)
+    let data: Buffer | undefined
+    try {
+      data = readPrivateFile(this.path)
+    } catch {
+      data = undefined
+    }
     if (data !== undefined) {
       for (const key of keys) {
         try {
@@ -151,7 +153,7 @@ export class EncryptedFileStore implements CacheStore {
   }
 
   async remove(): Promise<boolean> {
-    let removed = false
+    let removed = (await removeStaleTemps(this.path)).length > 0
     try {
       await stat(this.path)
       await rm(this.path)

@@ -1,12 +1,13 @@
 /**
  * The plain-file backend: the MSAL cache as JSON in a 0600 file inside a 0700 folder,
- * written atomically. A cache file that group or others can read is refused (exit 6).
+ * written atomically. The file is read through {@link readPrivateFile}: one that is not ours,
+ * not a regular file, or that group or others can read is refused (exit 6). Writes and
+ * removal run under the cache lock and first remove killed writes' temp files.
  */
-import { constants } from 'node:fs'
-import { access, readFile, rm, stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { CliError } from '../errors.js'
-import { ensurePrivateDir, storageError, writeFileAtomic } from './atomic.js'
+import { ensurePrivateDir, removeStaleTemps, storageError, writeFileAtomic } from './atomic.js'
+import { readPrivateFile } from './private.js'
 import type { CacheStore } from './store.js'
 
 /** Plain-file cache store. */
@@ -20,53 +21,24 @@ export class FileStore implements CacheStore {
 
   async probe(): Promise<void> {
     await ensurePrivateDir(dirname(this.path))
-    try {
-      await access(dirname(this.path), constants.W_OK)
-    } catch (err) {
-      throw storageError(`cannot write to ${dirname(this.path)}`, err)
-    }
-    await this.#checkMode()
-  }
-
-  async #checkMode(): Promise<boolean> {
-    let mode: number
-    try {
-      mode = (await stat(this.path)).mode
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
-      throw storageError(`cannot read ${this.path}`, err)
-    }
-    if ((mode & 0o077) !== 0) {
-      throw new CliError(
-        'STORAGE',
-        `refusing to use ${this.path}: group or others can access it (mode ${(mode & 0o777).toString(8)})`,
-        {
-          hint: `run \`chmod 600 ${this.path}\` if you trust its contents, or delete it and sign in again`,
-        },
-      )
-    }
-    return true
+    readPrivateFile(this.path, { secret: true })
   }
 
   async read(): Promise<string | undefined> {
-    if (!(await this.#checkMode())) return undefined
-    try {
-      return await readFile(this.path, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw storageError(`cannot read ${this.path}`, err)
-    }
+    return readPrivateFile(this.path, { secret: true })?.toString('utf8')
   }
 
   async write(data: string): Promise<void> {
+    await removeStaleTemps(this.path)
     await writeFileAtomic(this.path, data)
   }
 
   async remove(): Promise<boolean> {
+    const temps = await removeStaleTemps(this.path)
     try {
       await stat(this.path)
     } catch {
-      return false
+      return temps.length > 0
     }
     try {
       await rm(this.path)

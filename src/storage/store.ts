@@ -12,10 +12,13 @@ export interface CacheStore {
   readonly location: string
   /** Checks the backend is usable before any browser opens; throws a storage error (exit 6) if not. */
   probe(): Promise<void>
-  /** The stored cache, or undefined when there is none. */
+  /** The stored cache, or undefined when there is none; needs no lock and writes nothing. */
   read(): Promise<string | undefined>
-  /** Replaces the stored cache atomically. */
+  /**
+   * Replaces the stored cache atomically. Called only under the cache lock: it first removes
+   * the temp files killed writes left behind.
+   */
   write(data: string): Promise<void>
-  /** Removes the stored cache; true when something was removed. */
+  /** Removes the stored cache and killed writes' temp files (under the lock); true when something was removed. */
   remove(): Promise<boolean>
 }

@@ -406,6 +406,8 @@ describe.skipIf(needs('secret-service'))('README Storage: concurrent runs', () =
   it('a lock left by a dead process is taken over at once', async () => {
     const home = tempHome()
     const env = standInEnv(s, home)
+    // A cache hit takes no lock: the access token must be due for a refresh, which does.
+    s.behaviour.codeAccessTokenExpiresIn = 60
     expect((await runCli(['login'], { env })).code).toBe(0)
     const lock = cacheFile(home, '.json').replace(/\.json$/, '.lock')
     // A PID that is not running (pid_max is far below this on Linux).
@@ -414,6 +416,7 @@ describe.skipIf(needs('secret-service'))('README Storage: concurrent runs', () =
     const r = await runCli(['token'], { env })
     expect(r.code).toBe(0)
     expect(Date.now() - started).toBeLessThan(5000)
+    expect(s.count('token', 'refresh_token')).toBe(1)
     expect(existsSync(lock)).toBe(false)
   })
 })

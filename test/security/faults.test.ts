@@ -527,7 +527,7 @@ describe('21. Atomic writes', () => {
     },
   )
 
-  it('SIGKILL between the temp write and the rename leaves the old cache byte-identical and usable', async () => {
+  it('SIGKILL between the temp write and the rename leaves the old cache byte-identical and usable, and the next write removes the temp file', async () => {
     // Entra keeps a used refresh token valid; the killed run has already redeemed the old one.
     s.behaviour.rejectUsedRefreshTokens = false
     const { home, env } = await signIn({ expiring: true })
@@ -537,35 +537,27 @@ describe('21. Atomic writes', () => {
       JSON.parse(before.toString('utf8')).RefreshToken as Record<string, { secret: string }>,
     )[0]?.secret
     expect(oldRefreshToken).toBeDefined()
-    const filesBefore = readdirSync(home)
+    const filesBefore = readdirSync(home).sort()
+    const id = basename(cache).slice('cache-'.length, -'.json'.length)
+    expect(filesBefore).toEqual([`authority-${id}.json`, `cache-${id}.json`])
 
-    // The test-only hook in writeFileAtomic: write half, fsync, create the marker, wait forever.
-    const marker = join(mkdtempSync(join(tmpdir(), 'entra-login-pause-')), 'paused')
-    const child = startCli(['token'], { env: { ...env, ENTRA_LOGIN_TEST_PAUSE_WRITE: marker } })
-    const done = finished(child, 20_000)
-    const written = await pausedAt(marker, done)
-    // The refresh was sent and answered: the run was writing its result when it was killed.
-    expect(s.count('token', 'refresh_token')).toBe(1)
-    child.kill('SIGKILL')
-    const killed = await done
-    expect(killed.signal).toBe('SIGKILL')
-    expect(killed.stdout).toBe('')
+    const { written, pid } = await killMidWrite(env)
 
     // The old cache is untouched, byte for byte.
     expect(readFileSync(cache).equals(before), 'the cache file changed').toBe(true)
-    // What the kill leaves: the half-written temp file (0600, next to the cache, never renamed)
-    // and the dead run's lock file, which the next run takes over.
+    // What the kill leaves: the half-written temp file (0600, next to the cache, never renamed,
+    // named after its target) and the dead run's lock file, which the next run takes over.
     expect(dirname(written)).toBe(home)
-    expect(basename(written)).toMatch(/^\.[0-9a-f]{12}\.tmp$/)
+    expect(basename(written)).toMatch(new RegExp(`^\\.cache-${id}\\.json\\.[0-9a-f]{12}\\.tmp$`))
     const partial = readFileSync(written, 'utf8')
     // It holds the first half of the refreshed MSAL cache (about half the old cache's size).
     expect(partial).toMatch(/^\{"Account":\{/)
     expect(Math.abs(2 * partial.length - before.length)).toBeLessThan(before.length / 10)
     expect(() => JSON.parse(partial)).toThrow()
     expect(statSync(written).mode & 0o777).toBe(0o600)
-    const lock = basename(cache).replace(/\.json$/, '.lock')
+    const lock = `cache-${id}.lock`
     expect(readdirSync(home).sort()).toEqual([...filesBefore, basename(written), lock].sort())
-    expect(readFileSync(join(home, lock), 'utf8').split('\n')[0]).toBe(String(child.pid))
+    expect(readFileSync(join(home, lock), 'utf8').split('\n')[0]).toBe(String(pid))
 
     // token still works from the old cache: it refreshes with the old cache's refresh token.
     s.requests.length = 0
@@ -575,8 +567,72 @@ describe('21. Atomic writes', () => {
     const refreshes = s.requests.filter((q) => q.kind === 'token')
     expect(refreshes.map((q) => q.form?.grant_type)).toEqual(['refresh_token'])
     expect(refreshes[0]?.form?.refresh_token).toBe(oldRefreshToken)
+    // Its cache write (under the lock it took over) removed the killed write's temp file.
+    expect(readdirSync(home).sort()).toEqual([`authority-${id}.json`, `cache-${id}.json`])
   })
+
+  it('after a SIGKILLed cache write (file storage), logout removes the temp file with the tokens too: the home is left empty', async () => {
+    await logoutAfterKilledWrite('file')
+  })
+
+  it.skipIf(needs('secret-service'))(
+    'after a SIGKILLed cache write (keychain storage), logout removes the temp file with the tokens too: the home is left empty',
+    async () => {
+      await logoutAfterKilledWrite('keychain')
+    },
+  )
 })
+
+/**
+ * Signs in with `storage`, kills a refreshing `token` between its temp write and the rename, and
+ * proves that `logout` then leaves the home empty: the temp file is gone with the cache.
+ */
+async function logoutAfterKilledWrite(storage: 'file' | 'keychain'): Promise<void> {
+  const ext = storage === 'file' ? 'json' : 'bin'
+  s.behaviour.rejectUsedRefreshTokens = false
+  const extra: Env =
+    storage === 'keychain'
+      ? { ENTRA_STORAGE: undefined, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS }
+      : {}
+  const { home, env } = await signIn({ expiring: true, extra })
+  const cache = readdirSync(home).find((n) => n.startsWith('cache-')) ?? ''
+  const id = cache.slice('cache-'.length, -`.${ext}`.length)
+  expect(cache).toBe(`cache-${id}.${ext}`)
+  const { written } = await killMidWrite(env)
+  expect(basename(written)).toMatch(new RegExp(`^\\.cache-${id}\\.${ext}\\.[0-9a-f]{12}\\.tmp$`))
+  expect(readdirSync(home).sort()).toEqual([
+    basename(written),
+    `authority-${id}.json`,
+    `cache-${id}.${ext}`,
+    `cache-${id}.lock`,
+  ])
+
+  const r = await runCli(['logout'], { env })
+  expect(r.code, r.stderr).toBe(0)
+  expect(r.stdout).toBe('')
+  expect(r.stderr).toBe('Signed out: the cached tokens were removed.\n')
+  expect(readdirSync(home)).toEqual([])
+}
+
+/**
+ * Runs a refreshing `token` with writeFileAtomic's test-only pause (write half, fsync, create the
+ * marker, wait forever) and SIGKILLs it there, after the refresh was sent and answered. Returns
+ * the temp file it was writing and its PID.
+ */
+async function killMidWrite(env: Env): Promise<{ written: string; pid: number | undefined }> {
+  const marker = join(mkdtempSync(join(tmpdir(), 'entra-login-pause-')), 'paused')
+  const refreshesBefore = s.count('token', 'refresh_token')
+  const child = startCli(['token'], { env: { ...env, ENTRA_LOGIN_TEST_PAUSE_WRITE: marker } })
+  const done = finished(child, 20_000)
+  const written = await pausedAt(marker, done)
+  // The refresh was sent and answered: the run was writing its result when it was killed.
+  expect(s.count('token', 'refresh_token')).toBe(refreshesBefore + 1)
+  child.kill('SIGKILL')
+  const killed = await done
+  expect(killed.signal).toBe('SIGKILL')
+  expect(killed.stdout).toBe('')
+  return { written, pid: child.pid }
+}
 
 describe('22. Config file', () => {
   it('a trailing comma exits 2 naming config.json:<line>:<col>', async () => {

@@ -16,11 +16,17 @@ const s = await standInForFile()
 
 const NOBODY = 65534
 
-/** Signs in with file storage; returns the home, the environment and the cache's lock path. */
+/**
+ * Signs in with file storage, leaving an access token inside MSAL's renewal window: the next
+ * `token` must refresh, and only a refresh takes the lock (a cache hit needs none). Returns the
+ * home, the environment and the cache's lock path.
+ */
 async function signedIn() {
   const home = tempHome()
   const env = standInEnv(s, home)
+  s.behaviour.codeAccessTokenExpiresIn = 60
   const login = await runCli(['login'], { env })
+  s.behaviour.codeAccessTokenExpiresIn = 3600
   expect(login.code, login.stderr).toBe(0)
   const cache = readdirSync(home).filter((n) => /^cache-[0-9a-f]{16}\.json$/.test(n))
   expect(cache.length).toBe(1)
@@ -33,8 +39,8 @@ async function timed(p: Promise<CliResult>): Promise<CliResult & { ms: number }>
   return { ...r, ms: Date.now() - started }
 }
 
-describe('an unusable lock path exits 6 at once (README: exit codes)', () => {
-  it('a directory at the lock path: `token` exits 6 within 2 s, naming it and `rm -r` it, no request', async () => {
+describe('README Storage: an unusable lock path exits 6 at once when a refresh needs the lock', () => {
+  it('a directory at the lock path: a refreshing `token` exits 6 within 2 s, naming it and `rm -r` it, no request', async () => {
     const { env, lock } = await signedIn()
     mkdirSync(lock)
     s.requests.length = 0
@@ -46,7 +52,7 @@ describe('an unusable lock path exits 6 at once (README: exit codes)', () => {
     expect(s.requests.length).toBe(0)
   })
 
-  it('a dangling symlink at the lock path: `token` exits 6 within 2 s, naming it and `rm -r` it, no request', async () => {
+  it('a dangling symlink at the lock path: a refreshing `token` exits 6 within 2 s, naming it and `rm -r` it, no request', async () => {
     const { env, home, lock } = await signedIn()
     symlinkSync(join(home, 'nowhere'), lock)
     s.requests.length = 0

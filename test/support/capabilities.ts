@@ -31,6 +31,7 @@ export type Capability =
   | 'mount-tmpfs'
   | 'netns-without-ipv6'
   | 'gnu-time'
+  | 'mount-readonly-bind'
   | 'procfs'
 
 function onPath(command: string): boolean {
@@ -125,6 +126,16 @@ const PROBES: Record<Capability, { what: string; probe: () => boolean }> = {
         'sh',
         '-c',
         'ip link set lo up && echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6',
+      ]),
+  },
+  'mount-readonly-bind': {
+    what: 'a read-only bind mount in a private mount namespace (`unshare -m` + `mount --bind -o ro`)',
+    probe: () =>
+      succeeds('unshare', [
+        '-m',
+        'sh',
+        '-c',
+        'd=$(mktemp -d) && mount --bind -o ro "$d" "$d" && ! touch "$d/x" 2>/dev/null; s=$?; umount "$d"; rmdir "$d"; exit $s',
       ]),
   },
   'gnu-time': {
