@@ -21,6 +21,7 @@ import type { Runtime } from '../runtime.js'
 import { ensurePrivateDir } from '../storage/atomic.js'
 import type { CachePaths } from '../storage/paths.js'
 import { collect } from './flags.js'
+import { DEFAULT_SCOPES } from './token.js'
 
 /** What `login` runs with. */
 export interface LoginOptions {
@@ -239,7 +240,15 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
 
     let me: GraphUser
     try {
-      me = await getMe(opts.http(), settings.graphUrl, token.accessToken)
+      try {
+        me = await getMe(opts.http(), settings.graphUrl, token.accessToken)
+      } catch (err) {
+        // README Faults: a Graph 401 triggers one refresh and one retry (as in whoami).
+        if (!(err instanceof CliError && err.code === 'GRAPH_UNAUTHORIZED')) throw err
+        opts.debug?.('graph: 401, refreshing the token once and retrying')
+        const again = await tokens.silent({ scopes: DEFAULT_SCOPES, forceRefresh: true })
+        me = await getMe(opts.http(), settings.graphUrl, again.accessToken)
+      }
     } catch (err) {
       throw meFailed(err, token.account.username)
     }

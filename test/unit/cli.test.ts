@@ -663,8 +663,8 @@ describe('Graph /me failing after the tokens are stored says the sign-in succeed
         401: 'InvalidAuthenticationToken',
         500: 'InternalError',
       }[status] as string
-      // 503 is retried (3 attempts); the others are answered once.
-      for (let i = 0; i < (status === 503 ? 3 : 1); i++) {
+      // 503 is retried (3 attempts); 401 gets one refresh and one retry; the others are answered once.
+      for (let i = 0; i < ({ 503: 3, 401: 2 }[status] ?? 1); i++) {
         idp.queue('graph', graphFault(status, code, 'Insufficient privileges'))
       }
       const h = home()
@@ -680,6 +680,22 @@ describe('Graph /me failing after the tokens are stored says the sign-in succeed
       expect(idp.requests.filter((r) => r.method === 'POST').length).toBe(tokenRequests) // from the cache
     },
   )
+
+  it('login with one Graph 401 refreshes once and retries /me (README Faults): exit 0, the profile printed', async () => {
+    const idp = fakeIdp()
+    idp.queue('graph', graphFault(401, 'InvalidAuthenticationToken', 'Access token has expired'))
+    const t = testRuntime({ env: idp.env(home()), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
+    expect(await run(['login', '--json'], t.rt)).toBe(0)
+    expect(JSON.parse(t.io.stdout())).toEqual(ME)
+    expect(idp.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      `GET /${TENANT}/v2.0/.well-known/openid-configuration`,
+      `POST /${TENANT}/oauth2/v2.0/token`,
+      'GET /v1.0/me',
+      `POST /${TENANT}/oauth2/v2.0/token`,
+      'GET /v1.0/me',
+    ])
+    expect(idp.requests[3]?.body).toContain('grant_type=refresh_token')
+  })
 
   it('login --json with Graph /me failing prints the error as JSON on stdout', async () => {
     const idp = fakeIdp()
