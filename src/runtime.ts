@@ -1,12 +1,15 @@
 /**
  * The injected world of one run: every I/O seam a command may touch (streams,
- * environment, clock, abort signal, network, sleep, randomness, browser, keychain).
+ * environment, clock, abort signal, network, sleep, randomness, the machine, browser, keychain).
  * {@link systemRuntime} builds the real one for `main.ts`; tests build their own
  * (`test/support/test-runtime.ts`), so commands run in process without real sockets,
  * timers or keychains where a test does not want them.
  */
 import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { hostname, userInfo } from 'node:os'
 import { launchBrowser } from './auth/browser.js'
+import type { Host } from './auth/where.js'
 import { type IO, systemIO } from './io.js'
 import { type Keychain, openKeychain } from './storage/keychain.js'
 
@@ -28,6 +31,8 @@ export interface Runtime {
   sleep(ms: number, signal?: AbortSignal): Promise<void>
   /** Cryptographically strong random bytes. */
   randomBytes(size: number): Buffer
+  /** The machine: OS, marker files (/.dockerenv), /proc/version, host and user name (where the browser is). */
+  host: Host
   /**
    * Launches a browser at `target`, the login's launch page as a file:// URL, never the
    * authorize URL itself (program undefined = system browser).
@@ -56,8 +61,32 @@ export function systemRuntime(env: Env, signal: AbortSignal): Runtime {
         abort?.addEventListener('abort', done, { once: true })
       }),
     randomBytes: (size) => randomBytes(size),
+    host: systemHost(),
     launchBrowser: (program, target) => launchBrowser(program, target, env),
     openKeychain: () => openKeychain(env),
+  }
+}
+
+/** The real machine. */
+export function systemHost(): Host {
+  return {
+    platform: process.platform,
+    exists: (path) => existsSync(path),
+    readText: (path) => {
+      try {
+        return readFileSync(path, 'utf8').slice(0, 4096)
+      } catch {
+        return undefined
+      }
+    },
+    hostname: () => hostname(),
+    userName: () => {
+      try {
+        return userInfo().username
+      } catch {
+        return undefined
+      }
+    },
   }
 }
 

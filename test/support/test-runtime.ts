@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { PassThrough, Readable } from 'node:stream'
 import { Chalk } from 'chalk'
+import type { Host } from '../../src/auth/where.js'
 import type { IO } from '../../src/io.js'
 import type { Runtime } from '../../src/runtime.js'
 import type { Keychain } from '../../src/storage/keychain.js'
@@ -109,6 +110,8 @@ export interface TestRuntimeOptions {
   fetch?: typeof globalThis.fetch
   keychain?: Keychain
   signal?: AbortSignal
+  /** The machine (default: {@link testHost}()). */
+  host?: Host
   /** Called after each recorded browser launch (e.g. a fake IdP's sign-in). */
   launchBrowser?: Runtime['launchBrowser']
 }
@@ -121,6 +124,22 @@ export interface TestRuntime {
   slept: number[]
   /** Every browser launch: [program, url]. */
   launched: [string | undefined, string][]
+}
+
+/**
+ * A made-up machine: Linux (so whether a browser is shown depends on the env's DISPLAY, SSH_*, WSL_*),
+ * no container marker, a /proc/version naming no WSL, host `testhost`, user `tester`; `o` overrides.
+ */
+export function testHost(o: Partial<Host> & { files?: Record<string, string> } = {}): Host {
+  const { files = {}, ...rest } = o
+  return {
+    platform: 'linux',
+    exists: (path) => path in files,
+    readText: (path) => files[path],
+    hostname: () => 'testhost',
+    userName: () => 'tester',
+    ...rest,
+  }
 }
 
 /** Builds a runtime whose every seam is in memory; no request leaves the process unless `fetch` sends it. */
@@ -143,6 +162,7 @@ export function testRuntime(o: TestRuntimeOptions = {}): TestRuntime {
       slept.push(ms)
     },
     randomBytes: (size) => randomBytes(size),
+    host: o.host ?? testHost(),
     launchBrowser: async (program, url) => {
       launched.push([program, url])
       await o.launchBrowser?.(program, url)
