@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
-import { launchBrowser } from './auth/browser.js'
+import { type LaunchOptions, launchBrowser } from './auth/browser.js'
 import type { Host } from './auth/where.js'
 import { type IO, systemIO } from './io.js'
 import { type Keychain, openKeychain } from './storage/keychain.js'
@@ -35,9 +35,10 @@ export interface Runtime {
   host: Host
   /**
    * Launches a browser at `target`, the login's launch page as a file:// URL, never the
-   * authorize URL itself (program undefined = system browser).
+   * authorize URL itself (program undefined = system browser; `options.wsl`: the Windows one).
+   * A program exiting non-zero within a few seconds is reported through `options.onFailed`.
    */
-  launchBrowser(program: string | undefined, target: string): Promise<void>
+  launchBrowser(program: string | undefined, target: string, options?: LaunchOptions): Promise<void>
   /** The OS keychain (loads the native library; throws a STORAGE error when unusable). */
   openKeychain(): Promise<Keychain>
 }
@@ -62,7 +63,7 @@ export function systemRuntime(env: Env, signal: AbortSignal): Runtime {
       }),
     randomBytes: (size) => randomBytes(size),
     host: systemHost(),
-    launchBrowser: (program, target) => launchBrowser(program, target, env),
+    launchBrowser: (program, target, options) => launchBrowser(program, target, env, options),
     openKeychain: () => openKeychain(env),
   }
 }

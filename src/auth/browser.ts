@@ -5,14 +5,16 @@
  * folder, which sends it on to the URL (meta refresh + `location.replace`), and the page is
  * removed when the login ends. A named program (`--browser`, ENTRA_BROWSER, BROWSER) is
  * run with the page's file:// URL as its only argument and no shell; otherwise the system
- * browser via `open`. Opening is best effort: the URL is always printed too, and a failure
- * to start the browser only warns. Children never inherit the client secret.
+ * browser via `open` (on WSL, the Windows one: see {@link launchBrowser}). Opening is best
+ * effort: the URL is always printed too, and a browser that cannot start, or exits non-zero
+ * within a few seconds, only warns. Children never inherit the client secret. Whether a
+ * browser is started at all is decided in `where.ts`.
  */
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { escapeHtml } from './pages.js'
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -101,18 +103,64 @@ export async function writeLaunchPage(path: string, url: string): Promise<Launch
   return { path, url: pathToFileURL(path).href, remove }
 }
 
+/** How long a started browser program is watched for a quick failure. */
+export const LAUNCH_WATCH_MS = 3000
+
+/** A browser program that failed: could not start, or exited non-zero (or by a signal) at once. */
+export interface LaunchFailure {
+  /** The program, as started (`xdg-open`, a path, …). */
+  program: string
+  /** `exited with status 3`, `was killed by SIGTERM`. */
+  status: string
+}
+
+/** How to launch. */
+export interface LaunchOptions {
+  /** WSL: the Windows browser (wslview, else `open`), given the page's path rather than a file:// URL. */
+  wsl?: boolean
+  /** Called at most once when the program exits non-zero within {@link LAUNCH_WATCH_MS}. */
+  onFailed?: (failure: LaunchFailure) => void
+  /** How long to watch (default {@link LAUNCH_WATCH_MS}). */
+  watchMs?: number
+}
+
 /**
- * Starts the browser at `target` (the launch page's file:// URL); resolves once it was
- * launched (or rejects with why it could not be).
+ * Watches `child` for `ms`: if it exits non-zero or by a signal meanwhile, `onFailed` is called
+ * once. Holds nothing: the timer is unref'd and the child may already be unref'd.
  */
-export async function launchBrowser(program: string | undefined, target: string, env: Env): Promise<void> {
-  if (program === undefined) {
-    const { default: open } = await import('open')
-    const child = await open(target, { wait: false })
-    child.on('error', () => {})
+export function watchLaunch(
+  child: ChildProcess,
+  program: string,
+  ms: number,
+  onFailed: ((failure: LaunchFailure) => void) | undefined,
+): void {
+  if (!onFailed) return
+  let timer: NodeJS.Timeout | undefined
+  const stop = () => {
+    clearTimeout(timer)
+    child.off('exit', onExit)
+  }
+  const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+    stop()
+    if (code === 0) return
+    onFailed({
+      program,
+      status: code !== null ? `exited with status ${code}` : `was killed by ${signal ?? 'a signal'}`,
+    })
+  }
+  // Already gone (a launcher awaited until it closed, e.g. PowerShell on WSL)?
+  if (child.exitCode !== null || child.signalCode !== null) {
+    onExit(child.exitCode, child.signalCode)
     return
   }
-  await new Promise<void>((resolve, reject) => {
+  child.on('exit', onExit)
+  timer = setTimeout(stop, ms)
+  timer.unref()
+}
+
+/** Spawns `program target` without a shell or the secret; resolves once it runs. */
+function spawnProgram(program: string, target: string, env: Env, options: LaunchOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const child = spawn(program, [target], {
       stdio: 'ignore',
       detached: true,
@@ -121,8 +169,44 @@ export async function launchBrowser(program: string | undefined, target: string,
     })
     child.once('error', reject)
     child.once('spawn', () => {
+      child.off('error', reject)
+      child.on('error', () => {})
+      watchLaunch(child, program, options.watchMs ?? LAUNCH_WATCH_MS, options.onFailed)
       child.unref()
       resolve()
     })
   })
+}
+
+/**
+ * Starts the browser at `target` (the launch page's file:// URL); resolves once it was
+ * launched (or rejects with why it could not be). A program that then exits non-zero within
+ * a few seconds is reported through `options.onFailed`.
+ *
+ * On WSL the Windows browser cannot read a `file:///home/…` URL: it needs the page's Windows
+ * path (`\\wsl.localhost\<distro>\…`). `wslview` (wslu, on Ubuntu's WSL) converts a Linux
+ * path itself; without it, `open` converts it with `wslpath -aw` and starts it through
+ * PowerShell (`open` passes URLs through unconverted, so it is given the path, not the URL).
+ */
+export async function launchBrowser(
+  program: string | undefined,
+  target: string,
+  env: Env,
+  options: LaunchOptions = {},
+): Promise<void> {
+  if (program !== undefined) return spawnProgram(program, target, env, options)
+  let systemTarget = target
+  if (options.wsl) {
+    const path = target.startsWith('file:') ? fileURLToPath(target) : target
+    try {
+      return await spawnProgram('wslview', path, env, options)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+    systemTarget = path
+  }
+  const { default: open } = await import('open')
+  const child = await open(systemTarget, { wait: false })
+  child.on('error', () => {})
+  watchLaunch(child, child.spawnfile, options.watchMs ?? LAUNCH_WATCH_MS, options.onFailed)
 }

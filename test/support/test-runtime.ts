@@ -163,9 +163,9 @@ export function testRuntime(o: TestRuntimeOptions = {}): TestRuntime {
     },
     randomBytes: (size) => randomBytes(size),
     host: o.host ?? testHost(),
-    launchBrowser: async (program, url) => {
+    launchBrowser: async (program, url, options) => {
       launched.push([program, url])
-      await o.launchBrowser?.(program, url)
+      await o.launchBrowser?.(program, url, options)
     },
     openKeychain: async () => keychain,
   }

@@ -15,7 +15,13 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { launchPageHtml, writeLaunchPage } from '../../src/auth/browser.js'
+import {
+  LAUNCH_WATCH_MS,
+  type LaunchFailure,
+  launchBrowser,
+  launchPageHtml,
+  writeLaunchPage,
+} from '../../src/auth/browser.js'
 
 const URL_ =
   'https://login.example.test/t/oauth2/v2.0/authorize?client_id=c&state=S1&nonce=N1&code_challenge=C1&x=%3C%22%27'
@@ -93,5 +99,76 @@ describe('launch page', () => {
     writeFileSync(existing, 'someone else')
     await expect(writeLaunchPage(existing, URL_)).rejects.toMatchObject({ code: 'EEXIST' })
     expect(readFileSync(existing, 'utf8')).toBe('someone else')
+  })
+})
+
+describe('launching a browser program: a quick failure is reported once (issue 9)', () => {
+  /** An executable shell script `name` in a fresh folder running `body`; returns its path. */
+  function script(name: string, body: string): string {
+    const path = join(tempDir(), name)
+    writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 })
+    return path
+  }
+
+  /** Launches `program` and collects what onFailed reports within `waitMs`. */
+  async function failures(program: string, waitMs: number, watchMs = LAUNCH_WATCH_MS) {
+    const seen: LaunchFailure[] = []
+    await launchBrowser(
+      program,
+      'file:///tmp/login-x.html',
+      { PATH: process.env.PATH },
+      {
+        watchMs,
+        onFailed: (f) => seen.push(f),
+      },
+    )
+    await new Promise((r) => setTimeout(r, waitMs))
+    return seen
+  }
+
+  it('the watch lasts 3 s', () => {
+    expect(LAUNCH_WATCH_MS).toBe(3000)
+  })
+
+  it('a program that exits 3 at once is reported once, with its path and "exited with status 3"', async () => {
+    const program = script('fail-browser', 'exit 3')
+    expect(await failures(program, 500)).toEqual([{ program, status: 'exited with status 3' }])
+  })
+
+  it('a program killed by a signal is reported as "was killed by SIGTERM"', async () => {
+    const program = script('killed-browser', 'kill -TERM $$')
+    expect(await failures(program, 500)).toEqual([{ program, status: 'was killed by SIGTERM' }])
+  })
+
+  it('a program that exits 0, or fails only after the watch, is not reported', async () => {
+    expect(await failures(script('ok-browser', 'exit 0'), 500)).toEqual([])
+    expect(await failures(script('late-browser', 'sleep 0.6; exit 3'), 1000, 200)).toEqual([])
+  })
+
+  it('a program that cannot start rejects with the spawn error (ENOENT) and reports nothing else', async () => {
+    const seen: LaunchFailure[] = []
+    await expect(
+      launchBrowser(
+        '/nonexistent/browser',
+        'file:///tmp/login-x.html',
+        {},
+        { onFailed: (f) => seen.push(f) },
+      ),
+    ).rejects.toThrow('spawn /nonexistent/browser ENOENT')
+    expect(seen).toEqual([])
+  })
+
+  it("WSL: wslview (first on PATH) gets the page's path, not its file:// URL", async () => {
+    const dir = tempDir()
+    const log = join(dir, 'argv.txt')
+    writeFileSync(join(dir, 'wslview'), `#!/bin/sh\nprintf '%s\\n' "$*" > '${log}'\n`, { mode: 0o755 })
+    await launchBrowser(
+      undefined,
+      'file:///home/alice/.local/share/entra-login/login-0a1b.html',
+      { PATH: `${dir}:${process.env.PATH}` },
+      { wsl: true },
+    )
+    for (let i = 0; i < 100 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 20))
+    expect(readFileSync(log, 'utf8')).toBe('/home/alice/.local/share/entra-login/login-0a1b.html\n')
   })
 })
