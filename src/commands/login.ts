@@ -3,7 +3,6 @@
  * (client secret + PKCE S256 + state + nonce) through a one-shot loopback listener.
  */
 import { Command } from 'commander'
-import { type LaunchPage, writeLaunchPage } from '../auth/browser.js'
 import { hintFor, idLines } from '../auth/hints.js'
 import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
@@ -18,9 +17,9 @@ import type { HttpClient } from '../http.js'
 import { sanitize, say, toJson, writeOut } from '../io.js'
 import type { Redactor } from '../redact.js'
 import type { Runtime } from '../runtime.js'
-import { ensurePrivateDir } from '../storage/atomic.js'
 import type { CachePaths } from '../storage/paths.js'
 import { collect } from './flags.js'
+import { type BrowserStep, browserStep } from './login-browser.js'
 import { DEFAULT_SCOPES } from './token.js'
 
 /** What `login` runs with. */
@@ -176,7 +175,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
   const scopes = [...new Set([...BASE_SCOPES, ...opts.scopes])]
 
   const loopback = await startLoopback({ port: settings.port, expectedState: state, log: opts.debug })
-  let launch: LaunchPage | undefined
+  let browser: BrowserStep | undefined
   try {
     const url = await client.authCodeUrl({
       redirectUri: loopback.redirectUri,
@@ -186,24 +185,16 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       challenge: pkce.challenge,
     })
     say(io, `Waiting for the sign-in on ${loopback.redirectUri} (up to ${settings.timeoutSeconds} s).`)
-    say(io, `If no browser opens, open this URL:\n${url}`)
-    if (!settings.noBrowser) {
-      try {
-        // Never the URL on the browser's command line (any local user can read it there): a
-        // private page that leads to it, removed below whatever way the login ends.
-        const paths = opts.paths()
-        await ensurePrivateDir(paths.home)
-        launch = await writeLaunchPage(paths.launchPage(rt.randomBytes(16).toString('hex')), url)
-        await rt.launchBrowser(settings.browser, launch.url)
-      } catch (err) {
-        say(
-          io,
-          c.yellow(
-            `warning: could not start the browser (${sanitize((err as Error).message, 200)}); open the URL above yourself`,
-          ),
-        )
-      }
-    }
+    // The URL, worded for the case, and the browser if the session can show one (login-browser.ts).
+    browser = await browserStep({
+      rt,
+      program: settings.browser,
+      noBrowser: settings.noBrowser,
+      paths: opts.paths,
+      url,
+      port: loopback.port,
+      debug: opts.debug,
+    })
 
     const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal)
     if (result.kind === 'error') {
@@ -262,7 +253,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       `${c.green('✓')} Signed in as ${c.bold(who)} <${mail}> (tenant ${sanitize(token.account.tenantId, 64)})`,
     )
   } finally {
-    await launch?.remove()
+    await browser?.close()
     await loopback.close()
   }
 }

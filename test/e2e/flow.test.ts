@@ -188,6 +188,7 @@ describe('README Settings', () => {
     const env = standInEnv(s, home, {
       ENTRA_BROWSER: undefined,
       BROWSER: undefined,
+      DISPLAY: ':99', // a desktop session: the system browser is started (test/e2e/where.test.ts)
       PATH: `${bin}:${process.env.PATH}`,
       HTTP_BROWSER_DUMP: dump,
       CLIENT_SECRET: s.clientSecret,

@@ -88,6 +88,7 @@ describe('the pending sign-in stays off command lines (red-team finding 4)', () 
     const env = standInEnv(s, home, {
       ENTRA_BROWSER: undefined,
       BROWSER: undefined,
+      DISPLAY: ':99', // a desktop session: the system browser is started (test/e2e/where.test.ts)
       PATH: `${bin}:${process.env.PATH}`,
       HTTP_BROWSER_DUMP: dump,
     })

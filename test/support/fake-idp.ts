@@ -157,6 +157,8 @@ export function fakeIdp(): FakeIdp {
       ENTRA_PORT: '0',
       ENTRA_STORAGE: 'file',
       ENTRA_TIMEOUT: '10',
+      // A desktop session: the system browser (this fake's launchBrowser) is started.
+      DISPLAY: ':0',
     }),
   }) as FakeIdp
 }
