@@ -32,6 +32,7 @@ export type Capability =
   | 'netns-without-ipv6'
   | 'gnu-time'
   | 'mount-readonly-bind'
+  | 'mount-bind-proc-version'
   | 'procfs'
 
 function onPath(command: string): boolean {
@@ -136,6 +137,16 @@ const PROBES: Record<Capability, { what: string; probe: () => boolean }> = {
         'sh',
         '-c',
         'd=$(mktemp -d) && mount --bind -o ro "$d" "$d" && ! touch "$d/x" 2>/dev/null; s=$?; umount "$d"; rmdir "$d"; exit $s',
+      ]),
+  },
+  'mount-bind-proc-version': {
+    what: 'bind-mounting a file over /proc/version in a private mount namespace (`unshare -m` + `mount --bind`)',
+    probe: () =>
+      succeeds('unshare', [
+        '-m',
+        'sh',
+        '-c',
+        'f=$(mktemp) && mount --bind "$f" /proc/version; s=$?; rm -f "$f"; exit $s',
       ]),
   },
   'gnu-time': {
