@@ -78,7 +78,12 @@ function summary(d: ReturnType<typeof browserDecision>): Expected {
 }
 
 describe('browserDecision: explicit wins; otherwise the system browser only where the session can show one', () => {
-  it.each(TABLE)('%s (%s) → %s', (_name, platform, env, files, program, noBrowser, expected) => {
+  // The expected outcome third, so that the test name reads "<case> (<platform>) → <outcome>".
+  const rows = TABLE.map(
+    ([name, platform, env, files, program, noBrowser, expected]) =>
+      [name, platform, expected, env, files, program, noBrowser] as const,
+  )
+  it.each(rows)('%s (%s) → %s', (_name, platform, expected, env, files, program, noBrowser) => {
     const d = browserDecision({ program, noBrowser }, env, testHost({ platform, files }))
     expect(summary(d)).toBe(expected)
   })
