@@ -156,6 +156,7 @@ export function pasteFrom(input: NodeJS.ReadableStream, o: PasteOptions): PasteR
     }
     if (pending.length > MAX_PASTE_LINE + 2) {
       // Keep memory bounded: the rest of this line is dropped, and the line gets one warning.
+      if (!overlong) debug(`paste: dropping a line over ${MAX_PASTE_LINE} characters as it comes`)
       overlong = true
       pending = ''
     }
