@@ -5,7 +5,8 @@
  * holding [::1]:port ourselves means no other program can bind it while we wait, so a
  * browser resolving `localhost` to ::1 reaches us and nobody else. Both addresses share
  * one handler: it checks the Host header (DNS rebinding) and compares `state` in
- * constant time before it looks at `code` or `error`. Stray requests get
+ * constant time before it looks at `code` or `error` ({@link judgeCallback}, which also
+ * judges a redirect pasted back on standard input, see paste.ts). Stray requests get
  * 404/405/414/400 and never end the flow.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
@@ -18,6 +19,12 @@ export type CallbackResult =
   | { kind: 'code'; code: string }
   | { kind: 'error'; error: string; errorDescription: string }
 
+/** Why a callback's query was turned down (the state is judged first, so a wrong state says nothing else). */
+export type CallbackRejection = 'missing-state' | 'wrong-state' | 'incomplete'
+
+/** The verdict of {@link judgeCallback} on one callback query. */
+export type CallbackVerdict = { ok: true; result: CallbackResult } | { ok: false; reason: CallbackRejection }
+
 /** A running listener. */
 export interface Loopback {
   /** The port actually bound (useful with `--port 0`). */
@@ -26,7 +33,14 @@ export interface Loopback {
   readonly redirectUri: string
   /** Settles with the first callback whose state matches. */
   readonly callback: Promise<CallbackResult>
-  /** Answers the held callback request with a page, then shuts the listener down. */
+  /**
+   * A callback query that arrived another way (pasted back, paste.ts), judged by
+   * {@link judgeCallback} exactly like a request to /callback: the first valid callback from
+   * either source settles `callback`, and a later browser request gets "already done".
+   * `settled` when a callback was already taken.
+   */
+  offer(query: URLSearchParams): CallbackVerdict | { ok: false; reason: 'settled' }
+  /** Answers the held callback request (if any) with a page, then shuts the listener down. */
   finish(status: number, html: string): Promise<void>
   /** Shuts down at once, dropping every connection (idempotent). */
   close(): Promise<void>
@@ -52,6 +66,30 @@ function digest(s: string): Buffer {
 /** Constant-time string comparison (hashing first hides the length too). */
 export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b))
+}
+
+/**
+ * Judges a callback's query, for the listener and for a pasted redirect alike: exactly one
+ * `state`, compared with the expected one in constant time before `code` or `error` is read;
+ * then exactly one non-empty `code` or exactly one non-empty `error` (not both).
+ */
+export function judgeCallback(query: URLSearchParams, expectedState: string): CallbackVerdict {
+  const states = query.getAll('state')
+  const state = states[0]
+  if (state === undefined) return { ok: false, reason: 'missing-state' }
+  if (states.length !== 1 || !safeEqual(state, expectedState)) return { ok: false, reason: 'wrong-state' }
+  const codes = query.getAll('code')
+  const errors = query.getAll('error')
+  if (errors.length === 1 && codes.length === 0 && errors[0]) {
+    return {
+      ok: true,
+      result: { kind: 'error', error: errors[0], errorDescription: query.get('error_description') ?? '' },
+    }
+  }
+  if (codes.length === 1 && errors.length === 0 && codes[0]) {
+    return { ok: true, result: { kind: 'code', code: codes[0] } }
+  }
+  return { ok: false, reason: 'incomplete' }
 }
 
 function send(res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void {
@@ -96,6 +134,11 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
     resolveCallback = resolve
   })
   let port = options.port
+  const settle = (result: CallbackResult, res: ServerResponse | undefined): void => {
+    settled = true
+    held = res
+    resolveCallback(result)
+  }
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const target = req.url ?? '/'
@@ -138,34 +181,22 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
       send(res, 200, donePage(), { Connection: 'close' })
       return
     }
-    const q = url.searchParams
-    const states = q.getAll('state')
-    const state = states[0]
-    if (states.length !== 1 || state === undefined || !safeEqual(state, options.expectedState)) {
-      log('listener: 400 for a callback with a missing or wrong state')
-      send(
-        res,
-        400,
-        rejectPage('Invalid request', 'This sign-in response does not belong to the waiting sign-in.'),
-      )
+    const verdict = judgeCallback(url.searchParams, options.expectedState)
+    if (verdict.ok) {
+      settle(verdict.result, res)
       return
     }
-    const codes = q.getAll('code')
-    const errors = q.getAll('error')
-    if (errors.length === 1 && codes.length === 0 && errors[0]) {
-      settled = true
-      held = res
-      resolveCallback({ kind: 'error', error: errors[0], errorDescription: q.get('error_description') ?? '' })
+    if (verdict.reason === 'incomplete') {
+      log('listener: 400 for a callback with neither one code nor one error')
+      send(res, 400, rejectPage('Invalid request', 'The sign-in response is incomplete.'))
       return
     }
-    if (codes.length === 1 && errors.length === 0 && codes[0]) {
-      settled = true
-      held = res
-      resolveCallback({ kind: 'code', code: codes[0] })
-      return
-    }
-    log('listener: 400 for a callback with neither one code nor one error')
-    send(res, 400, rejectPage('Invalid request', 'The sign-in response is incomplete.'))
+    log('listener: 400 for a callback with a missing or wrong state')
+    send(
+      res,
+      400,
+      rejectPage('Invalid request', 'This sign-in response does not belong to the waiting sign-in.'),
+    )
   }
 
   // One HTTP server per address, both with the same handler (and so the same state check).
@@ -247,6 +278,12 @@ export async function startLoopback(options: LoopbackOptions): Promise<Loopback>
     port,
     redirectUri: `http://localhost:${port}/callback`,
     callback,
+    offer(query: URLSearchParams) {
+      if (settled) return { ok: false, reason: 'settled' }
+      const verdict = judgeCallback(query, options.expectedState)
+      if (verdict.ok) settle(verdict.result, undefined)
+      return verdict
+    },
     async finish(status: number, html: string) {
       const res = held
       held = undefined

@@ -8,6 +8,7 @@ import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
 import type { MetadataCache } from '../auth/metadata.js'
 import { failurePage, successPage } from '../auth/pages.js'
+import { checkPasteFlags, type PasteReader, pasteFrom, pastePrompt, pasteWanted } from '../auth/paste.js'
 import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes, type Settings } from '../config.js'
 import { CliError, interrupted, missingSecret } from '../errors.js'
@@ -39,6 +40,8 @@ export interface LoginOptions {
   json: boolean
   /** Extra scopes (already validated) added to `openid profile offline_access User.Read`. */
   scopes: string[]
+  /** `--paste`: also read the redirected address from standard input (auth/paste.ts). */
+  paste?: boolean
 }
 
 /** The scopes every sign-in asks for. */
@@ -50,11 +53,13 @@ export function newCmdLogin(f: Factory, runF: (o: LoginOptions) => Promise<void>
     .description('sign in with the browser and print your Microsoft Graph profile')
     .option('--json', 'print the profile JSON on stdout even on a terminal')
     .option('--scope <scope>', 'extra Graph scope to request (repeatable)', collect)
+    .option('--paste', 'also accept the address the browser ends on, pasted on standard input')
     .addHelpText(
       'after',
       '\nExamples:\n  entra-login login --tenant contoso.onmicrosoft.com --client-id <guid>\n  entra-login login --no-browser',
     )
-    .action(async (o: { json?: boolean; scope?: string[] }) => {
+    .action(async (o: { json?: boolean; scope?: string[]; paste?: boolean }) => {
+      checkPasteFlags(o.paste === true, f.flags.clientSecretStdin === true)
       // Checked together with the base scopes (User.Read is Graph), before any request.
       resolveScopes([...BASE_SCOPES, ...(o.scope ?? [])])
       await runF({
@@ -69,6 +74,7 @@ export function newCmdLogin(f: Factory, runF: (o: LoginOptions) => Promise<void>
         debug: f.debug(),
         json: o.json === true,
         scopes: resolveScopes(o.scope),
+        paste: o.paste === true,
       })
     })
 }
@@ -176,6 +182,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
 
   const loopback = await startLoopback({ port: settings.port, expectedState: state, log: opts.debug })
   let browser: BrowserStep | undefined
+  let paste: PasteReader | undefined
   try {
     const url = await client.authCodeUrl({
       redirectUri: loopback.redirectUri,
@@ -196,6 +203,18 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       debug: opts.debug,
     })
 
+    // Paste-back: lines from stdin go to the listener's own judge; on a terminal it is offered
+    // whenever no browser was launched (--no-browser, or a headless session).
+    if (
+      pasteWanted({
+        flag: opts.paste === true,
+        stdinIsTTY: io.stdinIsTTY,
+        browserLaunched: browser.launched,
+      })
+    ) {
+      say(io, pastePrompt(loopback.redirectUri, io.stdinIsTTY))
+      paste = pasteFrom(io.stdinStream, { loopback, warn: (w) => say(io, c.yellow(w)), debug: opts.debug })
+    }
     const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal)
     if (result.kind === 'error') {
       const { page, error } = redirectError(result.error, result.errorDescription)
@@ -253,6 +272,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       `${c.green('✓')} Signed in as ${c.bold(who)} <${mail}> (tenant ${sanitize(token.account.tenantId, 64)})`,
     )
   } finally {
+    paste?.close()
     await browser?.close()
     await loopback.close()
   }
