@@ -3,6 +3,7 @@
  * (client secret + PKCE S256 + state + nonce) through a one-shot loopback listener.
  */
 import { Command } from 'commander'
+import { buildAuthorizeUrl } from '../auth/authorize-url.js'
 import { type LaunchPage, writeLaunchPage } from '../auth/browser.js'
 import { hintFor, idLines } from '../auth/hints.js'
 import { validateIdTokenClaims } from '../auth/idtoken.js'
@@ -178,12 +179,14 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
   const loopback = await startLoopback({ port: settings.port, expectedState: state, log: opts.debug })
   let launch: LaunchPage | undefined
   try {
-    const url = await client.authCodeUrl({
+    const url = buildAuthorizeUrl(metadata.authorization_endpoint, {
+      clientId: settings.clientId,
       redirectUri: loopback.redirectUri,
       scopes,
       state,
       nonce,
-      challenge: pkce.challenge,
+      codeChallenge: pkce.challenge,
+      prompt: 'select_account',
     })
     say(io, `Waiting for the sign-in on ${loopback.redirectUri} (up to ${settings.timeoutSeconds} s).`)
     say(io, `If no browser opens, open this URL:\n${url}`)
