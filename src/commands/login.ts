@@ -21,6 +21,7 @@ import type { Redactor } from '../redact.js'
 import type { Runtime } from '../runtime.js'
 import { ensurePrivateDir } from '../storage/atomic.js'
 import type { CachePaths } from '../storage/paths.js'
+import { startWaiting } from '../ui/waiting.js'
 import { collect } from './flags.js'
 import { DEFAULT_SCOPES } from './token.js'
 
@@ -208,7 +209,9 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       }
     }
 
-    const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal)
+    // The live line (a terminal only) is cleared before anything else is printed.
+    const waiting = await startWaiting(rt, settings.timeoutSeconds)
+    const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal).finally(waiting.stop)
     if (result.kind === 'error') {
       const { page, error } = redirectError(result.error, result.errorDescription)
       await loopback.finish(400, page)

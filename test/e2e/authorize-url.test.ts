@@ -26,7 +26,9 @@ describe('issue 9 (4): the printed authorize URL', () => {
     const env = standInEnv(s, home)
     const r = await runCli(['login'], { env })
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stderr).toContain(`Signed in as Adele Vance <adele@contoso.onmicrosoft.com> (tenant ${s.tenantId})`)
+    expect(r.stderr).toContain(
+      `Signed in as Adele Vance <adele@contoso.onmicrosoft.com> (tenant ${s.tenantId})`,
+    )
 
     const printed = /^(https:\/\/\S+\/oauth2\/v2\.0\/authorize\?\S+)$/m.exec(r.stderr)?.[1] ?? ''
     const url = new URL(printed)
