@@ -9,7 +9,7 @@ import { hintFor, idLines } from '../auth/hints.js'
 import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
 import type { MetadataCache } from '../auth/metadata.js'
-import { failurePage, successPage } from '../auth/pages.js'
+import { failurePage, failurePageForError, successPage } from '../auth/pages.js'
 import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes, type Settings } from '../config.js'
 import { CliError, interrupted, missingSecret } from '../errors.js'
@@ -112,19 +112,22 @@ function redirectError(code: string, description: string): { page: string; error
   const detail = description.split(/\r?\n/)[0] ?? ''
   const aadsts = /AADSTS(\d+)/.exec(detail)
   const hint = aadsts?.[1] ? hintFor([Number(aadsts[1])]) : undefined
+  const next =
+    hint ?? (cancelled ? 'run `entra-login login` again to retry' : 'run `entra-login login` again')
   // Entra appends "Trace ID: …" and "Correlation ID: …" lines to the description.
   const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, 'mi').exec(description)?.[1]
-  const page = failurePage(
-    cancelled ? 'Sign-in cancelled' : 'Sign-in failed',
-    cancelled ? 'The sign-in was cancelled.' : detail || code,
-  )
+  const page = failurePage({
+    title: cancelled ? 'Sign-in cancelled' : 'Sign-in failed',
+    reason: cancelled ? 'The sign-in was cancelled.' : detail || code,
+    next,
+  })
   const error = new CliError(
     cancelled ? 'USER_CANCELLED' : 'IDP_ERROR',
     cancelled
       ? 'the sign-in was cancelled in the browser'
       : `sign-in failed: ${sanitize(code, 100)}: ${sanitize(detail, 300)}`,
     {
-      hint: hint ?? (cancelled ? 'run `entra-login login` again to retry' : 'run `entra-login login` again'),
+      hint: next,
       details: idLines({ traceId: field('Trace ID'), correlationId: field('Correlation ID') }),
     },
   )
@@ -221,6 +224,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
     opts.redactor.add(result.code)
     opts.redactor.add(pkce.verifier)
     let token: Awaited<ReturnType<typeof client.redeem>>['token']
+    let claims: Record<string, unknown> = {}
     try {
       const redeemed = await client.redeem({
         code: result.code,
@@ -238,11 +242,12 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       })
       await tokens.storeSignIn(client, redeemed.token.account.homeAccountId, metadata)
       token = redeemed.token
+      claims = redeemed.idTokenClaims
     } catch (err) {
-      await loopback.finish(400, failurePage('Sign-in failed', 'The sign-in could not be completed.'))
+      await loopback.finish(400, failurePageForError(err, opts.redactor))
       throw err
     }
-    await loopback.finish(200, successPage())
+    await loopback.finish(200, successPage(claims))
 
     let me: GraphUser
     try {
