@@ -112,12 +112,12 @@ describe('issue 9 (5): the failure page', () => {
     redactor.add('verysecretvalue123')
     const err = new CliError(
       'IDP_ERROR',
-      "sign-in failed: invalid_client: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app 'b5f0e3a1-6c2d-4f8e-9a7b-1d3c5e7f9a2b'.",
+      "sign-in failed: invalid_client: AADSTS7000215: Invalid client secret verysecretvalue123 provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app 'b5f0e3a1-6c2d-4f8e-9a7b-1d3c5e7f9a2b'.",
       { hint: "use the client secret's Value, not its Secret ID (not verysecretvalue123)" },
     )
     const html = failurePageForError(err, redactor)
     expect(html).toContain(
-      '<p><span class="code">AADSTS7000215</span> Invalid client secret provided.</p>\n<h2>What to do next</h2>\n<p>Use the client secret&#39;s Value, not its Secret ID (not [redacted]).</p>',
+      '<p><span class="code">AADSTS7000215</span> Invalid client secret [redacted] provided.</p>\n<h2>What to do next</h2>\n<p>Use the client secret&#39;s Value, not its Secret ID (not [redacted]).</p>',
     )
     expect(failurePageForError(new Error('boom'), redactor)).toContain(
       '<p>The sign-in could not be completed.</p>\n<h2>What to do next</h2>\n<p>See the terminal for what went wrong, then run <code>entra-login login</code> again.</p>',
