@@ -1,7 +1,7 @@
 /**
  * Issue 9 (5) and README Security › Result pages: what the listener's pages say, that every
  * dynamic string on them is escaped, and that they load nothing (one inline style, allowed by
- * its hash). Chromium renders them in test/e2e/pages-chromium.test.ts.
+ * its hash). Chromium renders them in test/e2e/pages.test.ts.
  */
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'

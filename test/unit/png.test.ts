@@ -1,5 +1,5 @@
 /**
- * The screenshot checks (test/e2e/pages-chromium.test.ts) read PNGs with test/support/png.ts;
+ * The screenshot checks (test/e2e/pages.test.ts) read PNGs with test/support/png.ts;
  * this proves that reader on images whose pixels are known, one row per PNG filter type.
  */
 import { deflateSync } from 'node:zlib'

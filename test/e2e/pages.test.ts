@@ -2,20 +2,28 @@
  * Issue 9 (5): the result pages as a person sees them. A real headless Chromium signs in through
  * the stand-in (light and dark colour scheme), lands on the loopback listener's page, and leaves
  * its DOM and a screenshot. The PNGs stay in test-artifacts/chromium/ (gitignored) for a look.
+ * A failure after the callback (the code redemption) is read with the HTTP browser.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CHROMIUM, needs } from '../support/capabilities.js'
-import { CHROMIUM_BROWSER, runCli, standInEnv, tempHome } from '../support/cli.js'
+import {
+  type BrowserRun,
+  CHROMIUM_BROWSER,
+  readBrowserDump,
+  runCli,
+  standInEnv,
+  tempHome,
+} from '../support/cli.js'
 import { decodePng, type Png } from '../support/png.js'
 import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
 
 /** Where the screenshots are kept. */
-export const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts/chromium')
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts/chromium')
 
 /** The colours the page's style sheet sets, per scheme (src/auth/pages.ts). */
 const THEME = {
@@ -124,5 +132,24 @@ describe.skipIf(needs('chromium'))('issue 9 (5): the result pages in Chromium', 
       expect(r.dom).not.toContain('Send an interactive')
       expectRendered(r.png, scheme, 'bad')
     }
+  })
+})
+
+describe('issue 9 (5): the failure page after the callback', () => {
+  it('a code redemption refused for a wrong client secret: the page gives AADSTS7000215, its cause and the hint, and shows neither the secret nor the code', async () => {
+    const dump = join(mkdtempSync(join(tmpdir(), 'entra-login-browser-')), 'dump.jsonl')
+    const wrong = 'Wrong~secret.value-0123456789abcdefghij'
+    const env = standInEnv(s, tempHome(), { ENTRA_CLIENT_SECRET: wrong, HTTP_BROWSER_DUMP: dump })
+    const r = await runCli(['login'], { env })
+    expect(r.code, r.stderr).toBe(4)
+    const [run] = (await readBrowserDump(dump, 1)) as BrowserRun[]
+    expect(run?.finalStatus).toBe(400)
+    const body = run?.finalBody ?? ''
+    expect(body).toContain('<h1>Sign-in failed</h1>')
+    expect(body).toContain(
+      '<p><span class="code">AADSTS7000215</span> Invalid client secret provided.</p>\n<h2>What to do next</h2>\n<p>Use the client secret&#39;s Value, not its Secret ID.</p>',
+    )
+    expect(body).not.toContain(wrong)
+    expect(body).not.toContain(s.issued.codes[0] ?? 'no code issued')
   })
 })
