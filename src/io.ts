@@ -3,7 +3,8 @@
  * fake streams (the GitHub CLI's iostreams pattern).
  *
  * stdout carries only the result (JSON or a token); everything meant for people goes
- * to stderr. Colour only on a TTY, and never with `NO_COLOR`.
+ * to stderr. Colour only on a TTY and never with `NO_COLOR`, unless `FORCE_COLOR` says
+ * otherwise ({@link colorLevel}).
  */
 import { Chalk, type ChalkInstance } from 'chalk'
 
@@ -28,14 +29,35 @@ export interface IO {
   /** The real stdin and stderr streams, for the interactive prompt (readline needs Node streams). */
   stdinStream: NodeJS.ReadableStream
   stderrStream: NodeJS.WritableStream
-  /** Colours for stderr text (level 0 when not a TTY or NO_COLOR is set). */
+  /** Colours for stderr text ({@link colorLevel}). */
   color: ChalkInstance
+}
+
+/**
+ * The colour level of stderr text. `FORCE_COLOR` decides whenever it is set, on a pipe and over
+ * `NO_COLOR` too, with Node's own reading of it (so the spinner's colours, which Node decides,
+ * agree): `''`, `1` or `true` 16 colours, `2` 256, `3` 16 million, anything else (`0`, `false`)
+ * none. Otherwise none with `NO_COLOR` (not empty), `TERM=dumb` or when stderr is no terminal,
+ * else 16.
+ */
+export function colorLevel(
+  env: Readonly<Record<string, string | undefined>>,
+  stderrIsTTY: boolean,
+): 0 | 1 | 2 | 3 {
+  const force = env.FORCE_COLOR
+  if (force !== undefined) {
+    if (force === '' || force === '1' || force === 'true') return 1
+    if (force === '2') return 2
+    if (force === '3') return 3
+    return 0
+  }
+  if ((env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.TERM === 'dumb') return 0
+  return stderrIsTTY ? 1 : 0
 }
 
 /** Builds the IO for the real process. */
 export function systemIO(env: Readonly<Record<string, string | undefined>>): IO {
   const stderrIsTTY = process.stderr.isTTY === true
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== ''
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -45,7 +67,7 @@ export function systemIO(env: Readonly<Record<string, string | undefined>>): IO 
     stdinIsTTY: process.stdin.isTTY === true,
     stdinStream: process.stdin,
     stderrStream: process.stderr,
-    color: new Chalk({ level: stderrIsTTY && !noColor ? 1 : 0 }),
+    color: new Chalk({ level: colorLevel(env, stderrIsTTY) }),
   }
 }
 

@@ -222,30 +222,6 @@ export class AuthClient {
     this.#pending = data
   }
 
-  /** Builds the authorize URL (query response mode, PKCE S256, state, nonce). */
-  async authCodeUrl(p: {
-    redirectUri: string
-    scopes: string[]
-    state: string
-    nonce: string
-    challenge: string
-  }): Promise<string> {
-    try {
-      return await this.#app.getAuthCodeUrl({
-        redirectUri: p.redirectUri,
-        scopes: p.scopes,
-        state: p.state,
-        nonce: p.nonce,
-        codeChallenge: p.challenge,
-        codeChallengeMethod: 'S256',
-        responseMode: 'query',
-        prompt: 'select_account',
-      })
-    } catch (err) {
-      throw this.#translate(err, 'redeem')
-    }
-  }
-
   /**
    * Redeems the code. Nothing is persisted: the caller validates the id_token and then
    * calls {@link persistSignIn}.

@@ -3,11 +3,12 @@
  * (client secret + PKCE S256 + state + nonce) through a one-shot loopback listener.
  */
 import { Command } from 'commander'
+import { buildAuthorizeUrl } from '../auth/authorize-url.js'
 import { hintFor, idLines } from '../auth/hints.js'
 import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
 import type { MetadataCache } from '../auth/metadata.js'
-import { failurePage, successPage } from '../auth/pages.js'
+import { failurePage, failurePageForError, successPage } from '../auth/pages.js'
 import { checkPasteFlags, type PasteReader, pasteFrom, pastePrompt, pasteWanted } from '../auth/paste.js'
 import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes, type Settings } from '../config.js'
@@ -19,6 +20,7 @@ import { sanitize, say, toJson, writeOut } from '../io.js'
 import type { Redactor } from '../redact.js'
 import type { Runtime } from '../runtime.js'
 import type { CachePaths } from '../storage/paths.js'
+import { startWaiting } from '../ui/waiting.js'
 import { collect } from './flags.js'
 import { type BrowserStep, browserStep } from './login-browser.js'
 import { DEFAULT_SCOPES } from './token.js'
@@ -115,19 +117,22 @@ function redirectError(code: string, description: string): { page: string; error
   const detail = description.split(/\r?\n/)[0] ?? ''
   const aadsts = /AADSTS(\d+)/.exec(detail)
   const hint = aadsts?.[1] ? hintFor([Number(aadsts[1])]) : undefined
+  const next =
+    hint ?? (cancelled ? 'run `entra-login login` again to retry' : 'run `entra-login login` again')
   // Entra appends "Trace ID: …" and "Correlation ID: …" lines to the description.
   const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, 'mi').exec(description)?.[1]
-  const page = failurePage(
-    cancelled ? 'Sign-in cancelled' : 'Sign-in failed',
-    cancelled ? 'The sign-in was cancelled.' : detail || code,
-  )
+  const page = failurePage({
+    title: cancelled ? 'Sign-in cancelled' : 'Sign-in failed',
+    reason: cancelled ? 'The sign-in was cancelled.' : detail || code,
+    next,
+  })
   const error = new CliError(
     cancelled ? 'USER_CANCELLED' : 'IDP_ERROR',
     cancelled
       ? 'the sign-in was cancelled in the browser'
       : `sign-in failed: ${sanitize(code, 100)}: ${sanitize(detail, 300)}`,
     {
-      hint: hint ?? (cancelled ? 'run `entra-login login` again to retry' : 'run `entra-login login` again'),
+      hint: next,
       details: idLines({ traceId: field('Trace ID'), correlationId: field('Correlation ID') }),
     },
   )
@@ -184,12 +189,14 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
   let browser: BrowserStep | undefined
   let paste: PasteReader | undefined
   try {
-    const url = await client.authCodeUrl({
+    const url = buildAuthorizeUrl(metadata.authorization_endpoint, {
+      clientId: settings.clientId,
       redirectUri: loopback.redirectUri,
       scopes,
       state,
       nonce,
-      challenge: pkce.challenge,
+      codeChallenge: pkce.challenge,
+      prompt: 'select_account',
     })
     say(io, `Waiting for the sign-in on ${loopback.redirectUri} (up to ${settings.timeoutSeconds} s).`)
     // The URL, worded for the case, and the browser if the session can show one (login-browser.ts).
@@ -215,7 +222,11 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       say(io, pastePrompt(loopback.redirectUri, io.stdinIsTTY))
       paste = pasteFrom(io.stdinStream, { loopback, warn: (w) => say(io, c.yellow(w)), debug: opts.debug })
     }
-    const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal)
+    // The live line (a terminal only) is cleared before anything else is printed. Not while
+    // pasting on a terminal: its redraws would wipe what the user types on that row.
+    const waiting =
+      paste && io.stdinIsTTY ? { stop: () => {} } : await startWaiting(rt, settings.timeoutSeconds)
+    const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal).finally(waiting.stop)
     if (result.kind === 'error') {
       const { page, error } = redirectError(result.error, result.errorDescription)
       await loopback.finish(400, page)
@@ -225,6 +236,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
     opts.redactor.add(result.code)
     opts.redactor.add(pkce.verifier)
     let token: Awaited<ReturnType<typeof client.redeem>>['token']
+    let claims: Record<string, unknown> = {}
     try {
       const redeemed = await client.redeem({
         code: result.code,
@@ -242,11 +254,12 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       })
       await tokens.storeSignIn(client, redeemed.token.account.homeAccountId, metadata)
       token = redeemed.token
+      claims = redeemed.idTokenClaims
     } catch (err) {
-      await loopback.finish(400, failurePage('Sign-in failed', 'The sign-in could not be completed.'))
+      await loopback.finish(400, failurePageForError(err, opts.redactor))
       throw err
     }
-    await loopback.finish(200, successPage())
+    await loopback.finish(200, successPage(claims))
 
     let me: GraphUser
     try {

@@ -313,6 +313,8 @@ describe.skipIf(needs('script'))('issue 9 › paste-back on a terminal', () => {
     expect(r.code, r.out).toBe(0)
     const port = /Waiting for the sign-in on http:\/\/localhost:(\d+)\/callback /.exec(r.out)?.[1]
     expect(r.out).toContain('No browser: this is an SSH session without a display.')
+    // No live line while pasting on a terminal: its redraws would wipe what is typed.
+    expect(r.out).not.toContain('Ctrl-C to cancel')
     expect(r.out).toContain(
       `Or paste here the address the browser ends on (http://localhost:${port}/callback?code=…) and press Enter.`,
     )

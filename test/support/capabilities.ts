@@ -24,6 +24,7 @@ export type Capability =
   | 'ipv6-loopback'
   | 'lan-ipv4'
   | 'script'
+  | 'tmux'
   | 'chromium'
   | 'secret-service'
   | 'root'
@@ -76,6 +77,10 @@ const PROBES: Record<Capability, { what: string; probe: () => boolean }> = {
   script: {
     what: '`script` (util-linux), for a pseudo-terminal',
     probe: () => onPath('script'),
+  },
+  tmux: {
+    what: '`tmux`, for a terminal whose rendered screen a test can read',
+    probe: () => onPath('tmux'),
   },
   chromium: {
     what: `Chromium at ${CHROMIUM} (set CHROMIUM_BIN to use another)`,

@@ -6,6 +6,9 @@
 #   CHROMIUM_BIN   the binary (default /usr/bin/chromium, Debian package "chromium")
 #   CHROMIUM_DUMP  file that receives the final DOM (default /dev/null); its stderr goes to
 #                  "$CHROMIUM_DUMP.log" (else to /dev/null: Chromium is noisy about D-Bus and GPU)
+#   CHROMIUM_SCREENSHOT  also a PNG of the final page, this file (--screenshot, no scrollbars), in a
+#                  window of CHROMIUM_WINDOW_SIZE (default 800,600)
+#   CHROMIUM_COLOR_SCHEME  "dark": pages see prefers-color-scheme: dark (--force-dark-mode)
 #
 # The stand-in's certificate is accepted through --ignore-certificate-errors (Chromium does not read
 # NODE_EXTRA_CA_CERTS). Each run gets a fresh profile directory under ${TMPDIR:-/tmp} that is not removed
@@ -31,6 +34,15 @@ if [ -n "${CHROMIUM_DUMP:-}" ]; then
   log="$CHROMIUM_DUMP.log"
 fi
 
+url="$1"
+set --
+if [ -n "${CHROMIUM_SCREENSHOT:-}" ]; then
+  set -- "$@" --screenshot="$CHROMIUM_SCREENSHOT" --window-size="${CHROMIUM_WINDOW_SIZE:-800,600}" --hide-scrollbars
+fi
+if [ "${CHROMIUM_COLOR_SCHEME:-}" = dark ]; then
+  set -- "$@" --force-dark-mode
+fi
+
 exec "$bin" \
   --headless \
   --no-sandbox \
@@ -43,4 +55,5 @@ exec "$bin" \
   --ignore-certificate-errors \
   --user-data-dir="$profile" \
   --dump-dom \
-  "$1" >"$dump" 2>"$log"
+  "$@" \
+  "$url" >"$dump" 2>"$log"
