@@ -159,9 +159,6 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
 
   // Storage first: an unusable keychain fails here (exit 6), before a browser opens.
   await store.probe()
-  if (store.kind === 'file') {
-    say(io, c.yellow(`warning: tokens will be stored unencrypted in ${store.location} (--storage file)`))
-  }
   say(
     io,
     `Signing in at ${c.bold(settings.authorityHost)} (tenant ${settings.tenant}, app ${settings.clientId})`,
@@ -230,6 +227,10 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
         nonce,
         now: Math.floor(rt.now() / 1000),
       })
+      // Only now that a sign-in is about to be stored (README Storage).
+      if (store.kind === 'file') {
+        say(io, c.yellow(`warning: tokens will be stored unencrypted in ${store.location} (--storage file)`))
+      }
       await tokens.storeSignIn(client, redeemed.token.account.homeAccountId, metadata)
       token = redeemed.token
     } catch (err) {
