@@ -42,7 +42,7 @@ function formatBytes(n: number): string {
  * the limit is refused before reading, and the stream is cancelled as soon as it passes the
  * limit (undefined then), so a huge or endless body costs at most `limit` bytes of memory.
  */
-async function readCapped(res: Response, limit: number): Promise<string | undefined> {
+export async function readCapped(res: Response, limit: number): Promise<string | undefined> {
   const declared = res.headers.get('content-length')
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > limit) {
     await res.body?.cancel().catch(() => {})

@@ -9,6 +9,7 @@ import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
 import type { MetadataCache } from '../auth/metadata.js'
 import { failurePage, successPage } from '../auth/pages.js'
+import { preflight } from '../auth/preflight.js'
 import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes, type Settings } from '../config.js'
 import { CliError, interrupted, missingSecret } from '../errors.js'
@@ -181,6 +182,16 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       state,
       nonce,
       challenge: pkce.challenge,
+    })
+    // Before the browser opens: an app registration Entra refuses ends the login here (exit 4).
+    await preflight({
+      url,
+      redirectUri: loopback.redirectUri,
+      clientId: settings.clientId,
+      tenant: settings.tenant,
+      fetch: rt.fetch,
+      signal: rt.signal,
+      debug: opts.debug,
     })
     say(io, `Waiting for the sign-in on ${loopback.redirectUri} (up to ${settings.timeoutSeconds} s).`)
     say(io, `If no browser opens, open this URL:\n${url}`)
