@@ -246,3 +246,20 @@ export async function preflight(o: PreflightOptions): Promise<void> {
       : `pre-flight: HTTP ${status}, AADSTS${codes.join(', AADSTS')} on the page, not a registration error; going on`,
   )
 }
+
+/**
+ * The error when no callback arrived in time: what usually causes it, with the exact
+ * redirect URI and `localhost:<port>` of this login.
+ */
+export function noCallbackError(timeoutSeconds: number, redirectUri: string): CliError {
+  const uri = sanitize(redirectUri, 200)
+  const hostPort = sanitize(new URL(redirectUri).host, 100)
+  const port = new URL(redirectUri).port
+  return new CliError(
+    'TIMEOUT',
+    `no sign-in response within ${timeoutSeconds} s: the browser may show an error, ${uri} may be missing from the Web redirect URIs of the app (or be registered on another platform), or the browser could not reach ${hostPort}`,
+    {
+      hint: `fix what the browser shows, register ${uri} under Web in the app registration, or open the URL where ${hostPort} is this machine (e.g. ssh -L ${port}:localhost:${port}); then run \`entra-login login\` again (--timeout <seconds> gives more time)`,
+    },
+  )
+}

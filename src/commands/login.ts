@@ -9,7 +9,7 @@ import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
 import type { MetadataCache } from '../auth/metadata.js'
 import { failurePage, successPage } from '../auth/pages.js'
-import { preflight } from '../auth/preflight.js'
+import { noCallbackError, preflight } from '../auth/preflight.js'
 import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes, type Settings } from '../config.js'
 import { CliError, interrupted, missingSecret } from '../errors.js'
@@ -76,22 +76,19 @@ export function newCmdLogin(f: Factory, runF: (o: LoginOptions) => Promise<void>
 }
 
 /** Waits for the promise, the timeout or the abort signal, whichever comes first. */
-async function waitFor<T>(p: Promise<T>, timeoutSeconds: number, signal: AbortSignal): Promise<T> {
+async function waitFor<T>(
+  p: Promise<T>,
+  timeoutSeconds: number,
+  signal: AbortSignal,
+  redirectUri: string,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
   try {
     return await Promise.race([
       p,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new CliError('TIMEOUT', `no sign-in response within ${timeoutSeconds} s`, {
-                hint: 'run `entra-login login` again and finish the sign-in in the browser; `--timeout <seconds>` gives more time',
-              }),
-            ),
-          timeoutSeconds * 1000,
-        )
+        timer = setTimeout(() => reject(noCallbackError(timeoutSeconds, redirectUri)), timeoutSeconds * 1000)
       }),
       new Promise<never>((_, reject) => {
         onAbort = () => reject(interrupted(signal))
@@ -213,7 +210,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       }
     }
 
-    const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal)
+    const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal, loopback.redirectUri)
     if (result.kind === 'error') {
       const { page, error } = redirectError(result.error, result.errorDescription)
       await loopback.finish(400, page)

@@ -222,13 +222,17 @@ describe('what the pre-flight lets through: the login goes on', () => {
     ])
   })
 
-  it('an error page with a code that is not a registration error goes on to the browser', async () => {
+  it('an error page with a code that is not a registration error goes on to the browser; no callback then ends in the timeout error naming the likely causes with the exact URI', async () => {
     s.behaviour.authorizePage = { code: 9002313, text: 'Invalid request. Request is malformed or invalid.' }
-    const { r, browser } = await login({}, ['--timeout', '2'])
+    const { r, port, browser } = await login({}, ['--timeout', '2'])
     expect(r.code).toBe(4)
     expect(browser).toHaveLength(1) // the browser was started (it then shows the page)
     expect(s.count('authorize')).toBe(1) // the recording browser asks for nothing
-    expect(r.stderr.split('\n').slice(-3, -2)).toEqual(['error: no sign-in response within 2 s'])
+    expect(r.stderr.split('\n').slice(-3)).toEqual([
+      `error: no sign-in response within 2 s: the browser may show an error, http://localhost:${port}/callback may be missing from the Web redirect URIs of the app (or be registered on another platform), or the browser could not reach localhost:${port}`,
+      `hint: fix what the browser shows, register http://localhost:${port}/callback under Web in the app registration, or open the URL where localhost:${port} is this machine (e.g. ssh -L ${port}:localhost:${port}); then run \`entra-login login\` again (--timeout <seconds> gives more time)`,
+      '',
+    ])
   })
 
   it('a pre-flight that gets no answer goes on after 5 s; only --debug says so', async () => {
