@@ -42,6 +42,8 @@ export const EXIT_CODES = {
   ID_TOKEN_INVALID: ExitCode.SIGN_IN_FAILED,
   TIMEOUT: ExitCode.SIGN_IN_FAILED,
   USER_CANCELLED: ExitCode.SIGN_IN_FAILED,
+  /** The user declined the permissions the app asks for (access_denied, AADSTS65004). */
+  CONSENT_DECLINED: ExitCode.SIGN_IN_FAILED,
   /** Graph refused the request (missing permission or consent). */
   GRAPH_FORBIDDEN: ExitCode.SIGN_IN_FAILED,
   NETWORK: ExitCode.NETWORK,

@@ -7,6 +7,7 @@ import { type LaunchPage, writeLaunchPage } from '../auth/browser.js'
 import { hintFor, idLines } from '../auth/hints.js'
 import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
+import { consentDeclined } from '../auth/messages.js'
 import type { MetadataCache } from '../auth/metadata.js'
 import { failurePage, successPage } from '../auth/pages.js'
 import { noCallbackError, preflight } from '../auth/preflight.js'
@@ -110,6 +111,8 @@ function redirectError(code: string, description: string): { page: string; error
   const hint = aadsts?.[1] ? hintFor([Number(aadsts[1])]) : undefined
   // Entra appends "Trace ID: …" and "Correlation ID: …" lines to the description.
   const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, 'mi').exec(description)?.[1]
+  const ids = { traceId: field('Trace ID'), correlationId: field('Correlation ID') }
+  if (cancelled && aadsts?.[1] === '65004') return consentDeclined(ids) // declined, not cancelled
   const page = failurePage(
     cancelled ? 'Sign-in cancelled' : 'Sign-in failed',
     cancelled ? 'The sign-in was cancelled.' : detail || code,
@@ -121,7 +124,7 @@ function redirectError(code: string, description: string): { page: string; error
       : `sign-in failed: ${sanitize(code, 100)}: ${sanitize(detail, 300)}`,
     {
       hint: hint ?? (cancelled ? 'run `entra-login login` again to retry' : 'run `entra-login login` again'),
-      details: idLines({ traceId: field('Trace ID'), correlationId: field('Correlation ID') }),
+      details: idLines(ids),
     },
   )
   return { page, error }

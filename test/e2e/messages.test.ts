@@ -5,8 +5,8 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runCli, standInEnv, tempHome } from '../support/cli.js'
-import { standInForFile } from '../support/stand-in/index.js'
+import { type BrowserRun, readBrowserDump, runCli, standInEnv, tempHome } from '../support/cli.js'
+import { entraError, standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
 
@@ -38,5 +38,49 @@ describe('the "stored unencrypted" warning (--storage file) comes only when a si
     expect(s.count('token', 'authorization_code')).toBe(1) // the refused one got as far as redeeming
     expect(timedOut.stderr).not.toMatch(UNENCRYPTED)
     expect(refused.stderr).not.toMatch(UNENCRYPTED)
+  })
+})
+
+describe('access_denied from the browser: a declined consent (AADSTS65004) is said as such, not "cancelled"', () => {
+  const TRACE = '5b6f5c3e-1d2a-4c8b-9e7f-0a1b2c3d4e5f'
+  const CORRELATION = '9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d'
+
+  it('AADSTS65004: exit 4, "the permissions … were declined", a hint to accept them or ask for admin consent, the trace ids; the browser gets a "Permissions declined" page', async () => {
+    const home = tempHome()
+    const dump = join(home, 'browser.jsonl')
+    const body = entraError(65004, 'access_denied', 'User declined to consent to access the app.', {
+      traceId: TRACE,
+      correlationId: CORRELATION,
+    })
+    s.behaviour.authorizeError = { error: 'access_denied', error_description: body.error_description }
+    const r = await runCli(['login'], { env: standInEnv(s, home, { HTTP_BROWSER_DUMP: dump }) })
+    expect(r.code).toBe(4)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.split('\n').slice(-4)).toEqual([
+      'error: the permissions the app asks for were declined in the browser (AADSTS65004: the user declined consent)',
+      'hint: run `entra-login login` again and accept them; if you may not consent yourself, ask an administrator to grant admin consent to the app',
+      `trace id: ${TRACE}, correlation id: ${CORRELATION}`,
+      '',
+    ])
+    const [run] = (await readBrowserDump(dump, 1)) as BrowserRun[]
+    expect(run?.finalStatus).toBe(400)
+    expect(run?.finalBody).toContain('Permissions declined')
+    expect(s.count('token')).toBe(0)
+  })
+
+  it('access_denied with another reason is still "cancelled", with the trace ids', async () => {
+    const body = entraError(50000, 'access_denied', 'The user cancelled the sign-in.', {
+      traceId: TRACE,
+      correlationId: CORRELATION,
+    })
+    s.behaviour.authorizeError = { error: 'access_denied', error_description: body.error_description }
+    const r = await runCli(['login'], { env: standInEnv(s, tempHome()) })
+    expect(r.code).toBe(4)
+    expect(r.stderr.split('\n').slice(-4)).toEqual([
+      'error: the sign-in was cancelled in the browser',
+      'hint: run `entra-login login` again to retry',
+      `trace id: ${TRACE}, correlation id: ${CORRELATION}`,
+      '',
+    ])
   })
 })

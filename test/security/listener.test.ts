@@ -521,7 +521,7 @@ describe('README Security › Result pages', () => {
   it('a user who cancels (access_denied with the right state) gets a "cancelled" page; login exits 4 and stores nothing', async () => {
     s.behaviour.authorizeError = {
       error: 'access_denied',
-      error_description: 'AADSTS65004: User declined to consent.',
+      error_description: 'The user cancelled the sign-in.', // a declined consent (AADSTS65004): test/e2e/messages.test.ts
     }
     const login = startLogin()
     const { port, url } = await login.waiting

@@ -45,6 +45,7 @@ describe('exit codes: one table in errors.ts', () => {
       ID_TOKEN_INVALID: 4,
       TIMEOUT: 4,
       USER_CANCELLED: 4,
+      CONSENT_DECLINED: 4,
       GRAPH_FORBIDDEN: 4,
       NETWORK: 5,
       THROTTLED: 5,
