@@ -2,7 +2,7 @@
  * Messages a user meets on a first run (issue 9, point 6), exactly as the built CLI prints them
  * against the stand-in.
  */
-import { readdirSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type BrowserRun, readBrowserDump, runCli, standInEnv, tempHome } from '../support/cli.js'
@@ -82,5 +82,59 @@ describe('access_denied from the browser: a declined consent (AADSTS65004) is sa
       `trace id: ${TRACE}, correlation id: ${CORRELATION}`,
       '',
     ])
+  })
+})
+
+describe('a wrong client secret (AADSTS7000215): one short error line and a hint naming where the secret came from', () => {
+  const ERROR = 'error: the client secret was refused (AADSTS7000215: invalid client secret)'
+  const hint = (from: string) =>
+    `hint: the secret came from ${from}: use the Value of a client secret of this app (shown once, when it is created), not its Secret ID; it may also have expired (App registrations → your app → Certificates & secrets)`
+  const IDS = /^trace id: [0-9a-f-]{36}, correlation id: [0-9a-f-]{36}$/
+
+  /** The last lines of a failed run: error, hint, ids. */
+  function expectRefused(r: { code: number | null; stdout: string; stderr: string }, from: string): void {
+    expect(r.code, r.stderr).toBe(4)
+    const [error, hintLine, ids, end] = r.stderr.split('\n').slice(-4)
+    expect([error, hintLine, end]).toEqual([ERROR, hint(from), ''])
+    expect(ids).toMatch(IDS)
+    expect(ERROR.length).toBeLessThanOrEqual(160)
+  }
+
+  it('from ENTRA_CLIENT_SECRET, at login', async () => {
+    const r = await runCli(['login'], {
+      env: standInEnv(s, tempHome(), { ENTRA_CLIENT_SECRET: 'Abc8Q~wrong-secret-value' }),
+    })
+    expectRefused(r, 'the environment variable ENTRA_CLIENT_SECRET')
+    expect(r.stdout).toBe('')
+    expect(s.count('token', 'authorization_code')).toBe(1)
+  })
+
+  it('from a dotenv file (--env-file)', async () => {
+    const home = tempHome()
+    const file = join(home, 'app.env')
+    writeFileSync(file, 'CLIENT_SECRET=Abc8Q~wrong-secret-value\n')
+    const r = await runCli(['login', '--env-file', file], {
+      env: standInEnv(s, home, { ENTRA_CLIENT_SECRET: undefined }),
+    })
+    expectRefused(r, `the dotenv file ${file}`)
+  })
+
+  it('from standard input (--client-secret-stdin)', async () => {
+    const r = await runCli(['login', '--client-secret-stdin'], {
+      env: standInEnv(s, tempHome(), { ENTRA_CLIENT_SECRET: undefined }),
+      input: 'Abc8Q~wrong-secret-value\n',
+    })
+    expectRefused(r, 'standard input (--client-secret-stdin)')
+  })
+
+  it('on a refresh by `token` too (the secret went wrong after the sign-in)', async () => {
+    s.behaviour.codeAccessTokenExpiresIn = 60 // inside the renewal window: token refreshes
+    const home = tempHome()
+    expect((await runCli(['login'], { env: standInEnv(s, home) })).code).toBe(0)
+    const r = await runCli(['token'], {
+      env: standInEnv(s, home, { ENTRA_CLIENT_SECRET: 'Abc8Q~wrong-secret-value' }),
+    })
+    expectRefused(r, 'the environment variable ENTRA_CLIENT_SECRET')
+    expect(r.stdout).toBe('')
   })
 })

@@ -613,7 +613,12 @@ describe('README Security › AADSTS errors get one actionable hint each', () =>
       400,
       'the app registration has no redirect URI: add http://localhost/callback under Web',
     ],
-    [7000215, 'invalid_client', 401, "use the client secret's Value, not its Secret ID"],
+    [
+      7000215,
+      'invalid_client',
+      401,
+      'the secret came from the environment variable ENTRA_CLIENT_SECRET: use the Value of a client secret of this app (shown once, when it is created), not its Secret ID; it may also have expired (App registrations → your app → Certificates & secrets)',
+    ],
     [
       7000222,
       'invalid_client',
