@@ -2,9 +2,11 @@
  * Messages a user meets on a first run (issue 9, point 6), exactly as the built CLI prints them
  * against the stand-in.
  */
+import { spawn } from 'node:child_process'
 import { readdirSync, writeFileSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { type BrowserRun, readBrowserDump, runCli, standInEnv, tempHome } from '../support/cli.js'
 import { entraError, standInForFile } from '../support/stand-in/index.js'
 
@@ -136,5 +138,64 @@ describe('a wrong client secret (AADSTS7000215): one short error line and a hint
     })
     expectRefused(r, 'the environment variable ENTRA_CLIENT_SECRET')
     expect(r.stdout).toBe('')
+  })
+})
+
+/**
+ * A port where a connection is never made: a listener (backlog 1) in a stopped process, its
+ * queue filled, so the kernel drops every further SYN and a client's connect just waits.
+ */
+async function unansweredPort(): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      "require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port) })",
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+  )
+  process.kill(child.pid ?? 0, 'SIGSTOP')
+  const fillers: Socket[] = []
+  for (let i = 0; i < 4; i++) fillers.push(connect(port, '127.0.0.1').on('error', () => {}))
+  onTestFinished(() => {
+    child.kill('SIGKILL')
+    for (const f of fillers) f.destroy()
+  })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  return port
+}
+
+describe('a connect timeout reads like the other network errors, and ENTRA_HTTP_TIMEOUT bounds the connect phase', () => {
+  it('ENTRA_HTTP_TIMEOUT=1 and 12 against a host that never completes a connection: "<host> did not answer within 1 s" / "12 s" (not Node\'s 10 s), no internal code', async () => {
+    const port = await unansweredPort()
+    const run = async (seconds: string) => {
+      const started = Date.now()
+      const r = await runCli(['login'], {
+        env: standInEnv(s, tempHome(), {
+          ENTRA_AUTHORITY: `https://127.0.0.1:${port}/${s.tenantId}`,
+          ENTRA_HTTP_TIMEOUT: seconds,
+        }),
+      })
+      return { r, took: Date.now() - started }
+    }
+    const [one, twelve] = await Promise.all([run('1'), run('12')])
+    for (const [{ r }, seconds] of [
+      [one, 1],
+      [twelve, 12],
+    ] as const) {
+      expect(r.code).toBe(5)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toBe(
+        `Signing in at 127.0.0.1:${port} (tenant ${s.tenantId}, app ${s.clientId})\n` +
+          `error: 127.0.0.1:${port} did not answer within ${seconds} s\n` +
+          'hint: check your network connection, proxy and firewall, then try again\n',
+      )
+    }
+    expect(one.took).toBeLessThan(5_000)
+    expect(twelve.took).toBeGreaterThanOrEqual(12_000)
+    expect(twelve.took).toBeLessThan(16_000)
   })
 })
