@@ -157,7 +157,8 @@ async function unansweredPort(): Promise<number> {
   const port = await new Promise<number>((resolve) =>
     child.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
   )
-  process.kill(child.pid ?? 0, 'SIGSTOP')
+  if (child.pid === undefined) throw new Error('the listener process did not start')
+  process.kill(child.pid, 'SIGSTOP')
   const fillers: Socket[] = []
   for (let i = 0; i < 4; i++) fillers.push(connect(port, '127.0.0.1').on('error', () => {}))
   onTestFinished(() => {
