@@ -34,12 +34,16 @@ export const EXIT_CODES = {
   GRAPH_UNAUTHORIZED: ExitCode.NOT_SIGNED_IN,
   SIGN_IN_FAILED: ExitCode.SIGN_IN_FAILED,
   IDP_ERROR: ExitCode.SIGN_IN_FAILED,
+  /** The pre-flight found an app registration error (redirect URI, client id, tenant…) before the browser opened. */
+  APP_REGISTRATION: ExitCode.SIGN_IN_FAILED,
   /** A 200 from the token endpoint that is not a usable token response (e.g. no access token). */
   INVALID_TOKEN_RESPONSE: ExitCode.SIGN_IN_FAILED,
   STATE_MISMATCH: ExitCode.SIGN_IN_FAILED,
   ID_TOKEN_INVALID: ExitCode.SIGN_IN_FAILED,
   TIMEOUT: ExitCode.SIGN_IN_FAILED,
   USER_CANCELLED: ExitCode.SIGN_IN_FAILED,
+  /** The user declined the permissions the app asks for (access_denied, AADSTS65004). */
+  CONSENT_DECLINED: ExitCode.SIGN_IN_FAILED,
   /** Graph refused the request (missing permission or consent). */
   GRAPH_FORBIDDEN: ExitCode.SIGN_IN_FAILED,
   NETWORK: ExitCode.NETWORK,

@@ -141,6 +141,7 @@ export function createFactory(rt: Runtime): Factory {
         http: f.http(),
         debug: f.debug(),
         secret: () => f.secret().get(),
+        secretSource: () => f.secret().source(),
         onSecret: (v) => redactor.add(v),
       })
     }),

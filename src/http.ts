@@ -42,7 +42,7 @@ function formatBytes(n: number): string {
  * the limit is refused before reading, and the stream is cancelled as soon as it passes the
  * limit (undefined then), so a huge or endless body costs at most `limit` bytes of memory.
  */
-async function readCapped(res: Response, limit: number): Promise<string | undefined> {
+export async function readCapped(res: Response, limit: number): Promise<string | undefined> {
   const declared = res.headers.get('content-length')
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > limit) {
     await res.body?.cancel().catch(() => {})
@@ -99,6 +99,15 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   return Math.max(0, Math.ceil((date - now) / 1000))
 }
 
+/** Node's fetch (undici) gives up a connection it could not make within 10 s, whatever the request's signal. */
+const NODE_CONNECT_TIMEOUT_MS = 10_000
+/** undici's own time limits, by error code: connecting (10 s), the answer's headers and its body (300 s each). */
+const NODE_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+
+function causeCode(err: unknown): string | undefined {
+  return (err as { cause?: { code?: unknown } }).cause?.code as string | undefined
+}
+
 function describeNetworkError(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause
   if (cause?.code) return cause.code
@@ -111,6 +120,24 @@ export class HttpClient {
   readonly #o: HttpOptions
   constructor(options: HttpOptions) {
     this.#o = options
+  }
+
+  /**
+   * The runtime's fetch, connecting again when Node's own 10 s connect limit ends a connection
+   * attempt before this request's timeout, so that ENTRA_HTTP_TIMEOUT, not Node, bounds the
+   * connect phase. A connection that was never made carried nothing: no request is repeated.
+   */
+  async #fetch(url: string, init: RequestInit, host: string): Promise<Response> {
+    const o = this.#o
+    const tries = Math.max(1, Math.ceil(o.timeoutMs / NODE_CONNECT_TIMEOUT_MS))
+    for (let i = 1; ; i++) {
+      try {
+        return await o.fetch(url, init)
+      } catch (err) {
+        if (i >= tries || init.signal?.aborted || causeCode(err) !== 'UND_ERR_CONNECT_TIMEOUT') throw err
+        o.debug?.(`http: no connection to ${host} within Node's 10 s; connecting again (try ${i + 1})`)
+      }
+    }
   }
 
   /**
@@ -130,18 +157,23 @@ export class HttpClient {
         const init: RequestInit = { method: req.method, signal: AbortSignal.any(signals), redirect: 'manual' }
         if (req.headers) init.headers = req.headers
         if (req.body !== undefined) init.body = req.body
-        res = await o.fetch(req.url, init)
+        res = await this.#fetch(req.url, init, host)
         text = await readCapped(res, limit)
       } catch (err) {
         if (o.signal.aborted) throw interrupted(o.signal)
-        const timedOut = (err as Error).name === 'TimeoutError'
-        o.debug?.(
-          `http: ${req.method} ${req.url} failed after ${o.now() - started} ms: ${describeNetworkError(err)}`,
-        )
+        const elapsed = o.now() - started
+        o.debug?.(`http: ${req.method} ${req.url} failed after ${elapsed} ms: ${describeNetworkError(err)}`)
+        // Our timeout, or one of Node's own limits (never shown as its internal code).
+        const seconds =
+          (err as Error).name === 'TimeoutError'
+            ? Math.round(o.timeoutMs / 1000)
+            : NODE_TIMEOUTS.has(causeCode(err) ?? '')
+              ? Math.min(Math.round(o.timeoutMs / 1000), Math.max(1, Math.round(elapsed / 1000)))
+              : undefined
         throw new CliError(
           'NETWORK',
-          timedOut
-            ? `${host} did not answer within ${Math.round(o.timeoutMs / 1000)} s`
+          seconds !== undefined
+            ? `${host} did not answer within ${seconds} s`
             : `cannot reach ${host} (${describeNetworkError(err)})`,
           {
             hint: 'check your network connection, proxy and firewall, then try again',

@@ -25,6 +25,7 @@ import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
 import { damagedCache } from './cache-format.js'
 import { type IdpError, parseIdpError } from './hints.js'
+import { secretRefused } from './messages.js'
 import { type AuthorityMetadata, idpFailure, parseJson } from './metadata.js'
 
 export type { AuthorityMetadata } from './metadata.js'
@@ -57,6 +58,8 @@ export interface AuthClientOptions {
    * keychain lookup). Undefined from it: the request fails with exit 2.
    */
   clientSecret: () => Promise<string | undefined>
+  /** Names where the secret came from (`ClientSecret.source()`), for the error when it is refused. */
+  secretSource: () => Promise<string>
   authority: string
   metadata: AuthorityMetadata
   store: CacheStore
@@ -109,7 +112,7 @@ export class AuthClient {
   /** A serialized cache the caller already read (see {@link reload}). */
   #pending: string | undefined
   /** The last IdP error body and the last transport failure, which MSAL would otherwise flatten. */
-  #lastIdpError: { error: IdpError; status: number } | undefined
+  #lastIdpError: { error: IdpError; status: number; secretSource?: string } | undefined
   #lastFailure: CliError | undefined
   /** Set while {@link cachedOnly} runs: every request is refused and noted in #wantedRequest. */
   #offline = false
@@ -131,9 +134,10 @@ export class AuthClient {
       try {
         const req: Parameters<HttpClient['send']>[0] = { method, url }
         if (options?.headers) req.headers = options.headers
+        const sentSecret = options?.body?.includes(SECRET_PLACEHOLDER) === true
         if (options?.body !== undefined) {
           req.body = options.body
-          if (req.body.includes(SECRET_PLACEHOLDER)) {
+          if (sentSecret) {
             const secret = await o.clientSecret()
             if (secret === undefined) throw missingSecret()
             req.body = req.body.replace(SECRET_PLACEHOLDER, encodeURIComponent(secret))
@@ -144,6 +148,9 @@ export class AuthClient {
         if (res.status >= 400) {
           const e = parseIdpError(body)
           if (e) this.#lastIdpError = { error: e, status: res.status }
+          if (e && sentSecret && e.errorCodes.includes(7000215)) {
+            this.#lastIdpError = { error: e, status: res.status, secretSource: await o.secretSource() }
+          }
         } else if (method === 'POST' && url.split('?')[0] === o.metadata.token_endpoint) {
           checkTokenResponse(body, new URLSearchParams(req.body ?? '').get('grant_type'))
         }
@@ -354,6 +361,9 @@ export class AuthClient {
     if (err instanceof CliError) return err
     const idp = this.#lastIdpError
     this.#lastIdpError = undefined
+    // The secret itself was refused: a short line naming where it came from.
+    const refused = idp?.secretSource === undefined ? undefined : secretRefused(idp.error, idp.secretSource)
+    if (refused) return refused
     if (
       err instanceof AuthError &&
       this.#lastFailure &&

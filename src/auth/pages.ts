@@ -144,7 +144,9 @@ export interface Failure {
  */
 export function failurePage(f: Failure): string {
   const m = /AADSTS(\d+):?\s*(.*)/.exec(f.reason.split(/\r?\n/)[0] ?? '')
-  const cause = firstSentence(m ? m[2] || f.reason : f.reason)
+  // "… (AADSTS7000215: invalid client secret)": the cause ends before the closing parenthesis.
+  const raw = m ? m[2] || f.reason : f.reason
+  const cause = firstSentence(m && !raw.includes('(') ? raw.replace(/\)\s*$/, '') : raw)
   const code = m ? `<span class="code">AADSTS${m[1]}</span> ` : ''
   return page(
     f.title,

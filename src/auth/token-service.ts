@@ -24,6 +24,8 @@ export interface TokenServiceOptions {
   debug: ((line: string) => void) | undefined
   /** The client secret, looked up only when a token request is sent. */
   secret: () => Promise<string | undefined>
+  /** Names where the secret came from (`ClientSecret.source()`), never its value. */
+  secretSource: () => Promise<string>
   /** Called with every secret value seen (codes, tokens), for the redactor. */
   onSecret: (value: string) => void
 }
@@ -116,6 +118,7 @@ export class TokenService {
         new AuthClient({
           clientId: o.clientId,
           clientSecret: o.secret,
+          secretSource: o.secretSource,
           authority: o.authority,
           metadata,
           store: o.store,

@@ -7,9 +7,11 @@ import { buildAuthorizeUrl } from '../auth/authorize-url.js'
 import { hintFor, idLines } from '../auth/hints.js'
 import { validateIdTokenClaims } from '../auth/idtoken.js'
 import { startLoopback } from '../auth/loopback.js'
+import { consentDeclined } from '../auth/messages.js'
 import type { MetadataCache } from '../auth/metadata.js'
 import { failurePage, failurePageForError, successPage } from '../auth/pages.js'
 import { checkPasteFlags, type PasteReader, pasteFrom, pastePrompt, pasteWanted } from '../auth/paste.js'
+import { noCallbackError, preflight } from '../auth/preflight.js'
 import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes, type Settings } from '../config.js'
 import { CliError, interrupted, missingSecret } from '../errors.js'
@@ -82,22 +84,19 @@ export function newCmdLogin(f: Factory, runF: (o: LoginOptions) => Promise<void>
 }
 
 /** Waits for the promise, the timeout or the abort signal, whichever comes first. */
-async function waitFor<T>(p: Promise<T>, timeoutSeconds: number, signal: AbortSignal): Promise<T> {
+async function waitFor<T>(
+  p: Promise<T>,
+  timeoutSeconds: number,
+  signal: AbortSignal,
+  redirectUri: string,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
   try {
     return await Promise.race([
       p,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new CliError('TIMEOUT', `no sign-in response within ${timeoutSeconds} s`, {
-                hint: 'run `entra-login login` again and finish the sign-in in the browser; `--timeout <seconds>` gives more time',
-              }),
-            ),
-          timeoutSeconds * 1000,
-        )
+        timer = setTimeout(() => reject(noCallbackError(timeoutSeconds, redirectUri)), timeoutSeconds * 1000)
       }),
       new Promise<never>((_, reject) => {
         onAbort = () => reject(interrupted(signal))
@@ -121,6 +120,8 @@ function redirectError(code: string, description: string): { page: string; error
     hint ?? (cancelled ? 'run `entra-login login` again to retry' : 'run `entra-login login` again')
   // Entra appends "Trace ID: …" and "Correlation ID: …" lines to the description.
   const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, 'mi').exec(description)?.[1]
+  const ids = { traceId: field('Trace ID'), correlationId: field('Correlation ID') }
+  if (cancelled && aadsts?.[1] === '65004') return consentDeclined(ids) // declined, not cancelled
   const page = failurePage({
     title: cancelled ? 'Sign-in cancelled' : 'Sign-in failed',
     reason: cancelled ? 'The sign-in was cancelled.' : detail || code,
@@ -133,7 +134,7 @@ function redirectError(code: string, description: string): { page: string; error
       : `sign-in failed: ${sanitize(code, 100)}: ${sanitize(detail, 300)}`,
     {
       hint: next,
-      details: idLines({ traceId: field('Trace ID'), correlationId: field('Correlation ID') }),
+      details: idLines(ids),
     },
   )
   return { page, error }
@@ -169,9 +170,6 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
 
   // Storage first: an unusable keychain fails here (exit 6), before a browser opens.
   await store.probe()
-  if (store.kind === 'file') {
-    say(io, c.yellow(`warning: tokens will be stored unencrypted in ${store.location} (--storage file)`))
-  }
   say(
     io,
     `Signing in at ${c.bold(settings.authorityHost)} (tenant ${settings.tenant}, app ${settings.clientId})`,
@@ -197,6 +195,16 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       nonce,
       codeChallenge: pkce.challenge,
       prompt: 'select_account',
+    })
+    // Before the browser opens: an app registration Entra refuses ends the login here (exit 4).
+    await preflight({
+      url,
+      redirectUri: loopback.redirectUri,
+      clientId: settings.clientId,
+      tenant: settings.tenant,
+      fetch: rt.fetch,
+      signal: rt.signal,
+      debug: opts.debug,
     })
     say(io, `Waiting for the sign-in on ${loopback.redirectUri} (up to ${settings.timeoutSeconds} s).`)
     // The URL, worded for the case, and the browser if the session can show one (login-browser.ts).
@@ -226,7 +234,12 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
     // pasting on a terminal: its redraws would wipe what the user types on that row.
     const waiting =
       paste && io.stdinIsTTY ? { stop: () => {} } : await startWaiting(rt, settings.timeoutSeconds)
-    const result = await waitFor(loopback.callback, settings.timeoutSeconds, rt.signal).finally(waiting.stop)
+    const result = await waitFor(
+      loopback.callback,
+      settings.timeoutSeconds,
+      rt.signal,
+      loopback.redirectUri,
+    ).finally(waiting.stop)
     if (result.kind === 'error') {
       const { page, error } = redirectError(result.error, result.errorDescription)
       await loopback.finish(400, page)
@@ -252,6 +265,10 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
         nonce,
         now: Math.floor(rt.now() / 1000),
       })
+      // Only now that a sign-in is about to be stored (README Storage).
+      if (store.kind === 'file') {
+        say(io, c.yellow(`warning: tokens will be stored unencrypted in ${store.location} (--storage file)`))
+      }
       await tokens.storeSignIn(client, redeemed.token.account.homeAccountId, metadata)
       token = redeemed.token
       claims = redeemed.idTokenClaims

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { runCli, standInEnv, tempHome } from '../support/cli.js'
+import { authorizeRequests } from '../support/flows.js'
 import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
@@ -47,9 +48,12 @@ describe('issue 9 (4): the printed authorize URL', () => {
     expect(String(s.port)).toMatch(/^\d{5}$/)
     expect(printed.length).toBe(463)
 
-    const authorize = s.requests.filter((q) => q.kind === 'authorize')
-    expect(authorize).toHaveLength(1)
-    expect(Object.keys(authorize[0]?.query ?? {})).toEqual(PARAMETERS)
+    // The pre-flight GET and the browser's ask for the same URL.
+    const { preflight, browser } = authorizeRequests(s)
+    expect(preflight).toHaveLength(1)
+    expect(browser).toHaveLength(1)
+    expect(Object.keys(preflight[0]?.query ?? {})).toEqual(PARAMETERS)
+    expect(browser[0]?.query).toEqual(preflight[0]?.query)
     // No client_info in the authorize request, so none in the redirect; MSAL asks for it in the
     // token request and builds the account from the token response.
     const redeem = s.requests.filter((q) => q.kind === 'token' && q.form?.grant_type === 'authorization_code')

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CHROMIUM, needs } from '../support/capabilities.js'
 import { CHROMIUM_BROWSER, runCli, standInEnv, tempHome } from '../support/cli.js'
+import { authorizeRequests } from '../support/flows.js'
 import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
@@ -43,9 +44,13 @@ describe.skipIf(needs('chromium'))('README Quick start: login with headless Chro
     expect(JSON.parse(r.stdout).userPrincipalName).toBe(s.user.userPrincipalName)
     const dom = await waitForFile(dump, 20_000)
     expect(dom).toContain('<h1>Signed in</h1>')
-    expect(dom).not.toContain(s.issued.codes[0] ?? 'no-code-issued')
+    // Two codes: the browser's, and the one the stand-in gave login's pre-flight GET (never redeemed).
+    expect(s.issued.codes).toHaveLength(2)
+    for (const code of s.issued.codes) expect(dom).not.toContain(code)
     // The browser went through the stand-in's authorize endpoint, with a User-Agent of Chromium.
-    const authorize = s.requests.find((q) => q.kind === 'authorize')
+    const { browser } = authorizeRequests(s)
+    expect(browser).toHaveLength(1)
+    const authorize = browser[0]
     expect(String(authorize?.headers['user-agent'])).toMatch(/Chrome/)
     // It came from the launch page, which sends no referrer (the local file's path stays local).
     expect(authorize?.headers.referer).toBe(undefined)

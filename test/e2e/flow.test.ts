@@ -238,9 +238,10 @@ describe('output through a slowly read pipe arrives complete (red team 17)', () 
     expect(r.code).toBe(4)
     expect(Buffer.byteLength(r.text)).toBeGreaterThan(80_000)
     expect(r.text.includes('A'.repeat(80_000))).toBe(true)
+    const port = /Waiting for the sign-in on http:\/\/localhost:(\d+)\/callback /.exec(r.text)?.[1]
     expect(r.text.split('\n').slice(-3)).toEqual([
-      'error: no sign-in response within 1 s',
-      'hint: run `entra-login login` again and finish the sign-in in the browser; `--timeout <seconds>` gives more time',
+      `error: no sign-in response within 1 s: the browser may show an error, http://localhost:${port}/callback may be missing from the Web redirect URIs of the app (or be registered on another platform), or the browser could not reach localhost:${port}`,
+      `hint: fix what the browser shows, register http://localhost:${port}/callback under Web in the app registration, or open the URL where localhost:${port} is this machine (e.g. ssh -L ${port}:localhost:${port}); then run \`entra-login login\` again (--timeout <seconds> gives more time)`,
       '',
     ])
   })

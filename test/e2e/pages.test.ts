@@ -147,7 +147,7 @@ describe('issue 9 (5): the failure page after the callback', () => {
     const body = run?.finalBody ?? ''
     expect(body).toContain('<h1>Sign-in failed</h1>')
     expect(body).toContain(
-      '<p><span class="code">AADSTS7000215</span> Invalid client secret provided.</p>\n<h2>What to do next</h2>\n<p>Use the client secret&#39;s Value, not its Secret ID.</p>',
+      '<p><span class="code">AADSTS7000215</span> Invalid client secret.</p>\n<h2>What to do next</h2>\n<p>The secret came from the environment variable ENTRA_CLIENT_SECRET: use the Value of a client secret of this app (shown once, when it is created), not its Secret ID; it may also have expired (App registrations → your app → Certificates &amp; secrets).</p>',
     )
     expect(body).not.toContain(wrong)
     expect(body).not.toContain(s.issued.codes[0] ?? 'no code issued')

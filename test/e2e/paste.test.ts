@@ -223,7 +223,8 @@ describe('issue 9 › paste-back: login --paste reads the redirected address on 
     expect(r.code, r.stderr).toBe(0)
     // The 503 and its one retry: both for the pasted code; the browser's request added none.
     expect(s.count('token', 'authorization_code')).toBe(2)
-    expect(s.issued.codes).toHaveLength(1)
+    // Two codes issued: the pre-flight's (never redeemed) and the browser's.
+    expect(s.issued.codes).toHaveLength(2)
   })
 
   it('--paste with --client-secret-stdin is a usage error (exit 2) before any request', async () => {

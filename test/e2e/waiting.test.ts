@@ -91,7 +91,13 @@ describe.skipIf(needs('tmux'))('issue 9 (4): the live line on a terminal (render
   it('success: while waiting the last row is the one live line; afterwards the row below the URL is "✓ Signed in as …", and no live line is left', async () => {
     const r = await (await waiting(['login'], liveRow('0:20', '0:19', '0:18'))).done()
     expect(r.code, r.rows.join('\n')).toBe(0)
-    expect(fromUrl(r.rows).slice(1)).toEqual([`✓ ${SIGNED_IN}`])
+    // The unencrypted-storage warning comes only now, when the sign-in is about to be stored.
+    expect(fromUrl(r.rows).slice(1)).toEqual([
+      expect.stringMatching(
+        /^warning: tokens will be stored unencrypted in \/tmp\/entra-login-home-\w+\/cache-[0-9a-f]{16}\.json \(--storage file\)$/,
+      ),
+      `✓ ${SIGNED_IN}`,
+    ])
     expect(r.rows.join('\n')).not.toContain('Ctrl-C to cancel')
   })
 
@@ -100,9 +106,11 @@ describe.skipIf(needs('tmux'))('issue 9 (4): the live line on a terminal (render
       await waiting(['login', '--browser', '/bin/true', '--timeout', '2'], liveRow('0:02', '0:01'))
     ).done()
     expect(r.code, r.rows.join('\n')).toBe(4)
-    const after = fromUrl(r.rows).slice(1)
-    expect(after[0]).toBe('error: no sign-in response within 2 s')
-    expect(after.slice(1).every((row) => row.startsWith('hint:'))).toBe(true)
+    // The error and hint lines are long and wrap on the 120-column screen: read them joined.
+    const after = fromUrl(r.rows).slice(1).join('')
+    expect(after).toMatch(
+      /^error: no sign-in response within 2 s: the browser may show an error, http:\/\/localhost:\d+\/callback may be missing .*hint: fix what the browser shows/,
+    )
     expect(r.rows.join('\n')).not.toContain('Ctrl-C to cancel')
   })
 

@@ -57,11 +57,6 @@ function cacheId(home: string): string {
   return f.slice('cache-'.length, -'.json'.length)
 }
 
-/** The cache id named in a CLI's output (`cache-<id>.json`). */
-function cacheIdOf(text: string): string {
-  return /cache-([0-9a-f]{16})\.json/.exec(text)?.[1] ?? 'none'
-}
-
 /** A signed-in home (file storage). With `expiring`, the next `token` must refresh. */
 async function signedIn(opts: { expiring?: boolean } = {}) {
   if (opts.expiring) s.behaviour.codeAccessTokenExpiresIn = 60
@@ -336,8 +331,7 @@ describe('Saved authority metadata', () => {
     expect(r.code).toBe(4)
     expect(r.stdout).toBe('')
     expect(r.stderr).toBe(
-      `warning: tokens will be stored unencrypted in ${join(home, 'cache-')}${cacheIdOf(r.stderr)}.json (--storage file)\n` +
-        `Signing in at 127.0.0.1:${s.port} (tenant ${s.tenantId}, app ${s.clientId})\n` +
+      `Signing in at 127.0.0.1:${s.port} (tenant ${s.tenantId}, app ${s.clientId})\n` +
         `error: the OpenID configuration of 127.0.0.1:${s.port} has no https issuer\nhint: check --authority\n`,
     )
     expect(s.requests.map((q) => q.kind)).toEqual(['openid'])

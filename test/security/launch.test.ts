@@ -20,6 +20,7 @@ import {
   startCli,
   tempHome,
 } from '../support/cli.js'
+import { authorizeRequests, stopAtAuthorize } from '../support/flows.js'
 import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
@@ -29,22 +30,18 @@ function launchPages(home: string): string[] {
   return readdirSync(home).filter((n) => n.startsWith('login-'))
 }
 
-/** state, nonce and code_challenge of the one authorize request the stand-in saw. */
+/** state, nonce and code_challenge of the one sign-in the stand-in saw (its pre-flight GET, then the browser's). */
 function pendingSignIn(): { state: string; nonce: string; challenge: string } {
-  const requests = s.requests.filter((r) => r.kind === 'authorize')
-  expect(requests).toHaveLength(1)
-  const q = requests[0]?.query ?? {}
+  const { preflight, browser } = authorizeRequests(s)
+  expect(preflight).toHaveLength(1)
+  expect(browser).toHaveLength(1)
+  expect(browser[0]?.query).toEqual(preflight[0]?.query)
+  const q = browser[0]?.query ?? {}
   const pending = { state: q.state ?? '', nonce: q.nonce ?? '', challenge: q.code_challenge ?? '' }
   expect(pending.state).toMatch(/^[\w-]{43}$/)
   expect(pending.nonce).toMatch(/^[\w-]{43}$/)
   expect(pending.challenge).toMatch(/^[\w-]{43}$/)
   return pending
-}
-
-/** The authorize request stops at a plain page, so the login keeps waiting (like a user who has not signed in yet). */
-function browserStopsAtAuthorize(times: number): void {
-  for (let i = 0; i < times; i++)
-    s.behaviour.queue.push({ match: 'authorize', status: 200, body: 'the browser stops here' })
 }
 
 describe('the pending sign-in stays off command lines (red-team finding 4)', () => {
@@ -107,7 +104,7 @@ describe('the pending sign-in stays off command lines (red-team finding 4)', () 
   })
 
   it('while the login waits the launch page is a 0600 file in the 0700 home leading to the printed URL; SIGINT (exit 130) removes it', async () => {
-    browserStopsAtAuthorize(1)
+    stopAtAuthorize(s, 2) // the pre-flight goes on past the plain page; the browser stops there
     const home = tempHome()
     const dump = join(home, 'browser.jsonl')
     const child = startCli(['login'], {
@@ -162,8 +159,9 @@ describe('the pending sign-in stays off command lines (red-team finding 4)', () 
     expect(launchPages(failed.home)).toEqual([])
     s.behaviour.authorizeError = null
 
-    // Timeout, with a browser that got there and one that could not start at all.
-    browserStopsAtAuthorize(1)
+    // Timeout, with a browser that got there and one that could not start at all: three authorize
+    // requests in some order (two pre-flights, which go on past the plain page, and one browser).
+    stopAtAuthorize(s, 3)
     const [timedOut, noBrowser] = await Promise.all([
       run({}, ['--timeout', '2']),
       run({ ENTRA_BROWSER: '/nonexistent/browser' }, ['--timeout', '2']),

@@ -24,7 +24,7 @@ import {
   startCli,
   tempHome,
 } from '../support/cli.js'
-import { cacheFiles, expectPageHeaders, within } from '../support/flows.js'
+import { cacheFiles, expectPageHeaders, stopAtAuthorize, within } from '../support/flows.js'
 import { httpGet, type Reply } from '../support/http.js'
 import { standInForFile } from '../support/stand-in/index.js'
 
@@ -180,7 +180,7 @@ describe('README Security › Loopback listener', () => {
   it.skipIf(needs('ipv6-loopback'))(
     'while login waits only 127.0.0.1:<port> and [::1]:<port> listen (127.0.0.2 is refused) and the browser gets the launch page for the URL',
     async () => {
-      s.behaviour.queue = [{ match: 'authorize', status: 200, body: 'the browser stops here' }]
+      stopAtAuthorize(s, 2) // the pre-flight goes on past the plain page; the browser stops there
       const dump = tempFile('browser.jsonl')
       const login = startLogin({ HTTP_BROWSER_DUMP: dump }, ['login'])
       const { port, url } = await login.waiting
@@ -244,7 +244,7 @@ describe('README Security › Loopback listener', () => {
       // A normal run with the same HTTP browser: once its browser has written its dump, a browser
       // started by a refused run would have done so too, asking for the authorize page with that
       // run's port in redirect_uri and reaching the squatter.
-      s.behaviour.queue = [{ match: 'authorize', status: 200, body: 'the browser stops here' }]
+      stopAtAuthorize(s, 2) // the pre-flight goes on past the plain page; the browser stops there
       const okDump = tempFile('browser.jsonl')
       const ok = startLogin({ HTTP_BROWSER_DUMP: okDump }, ['login'])
       const { port, url } = await ok.waiting
@@ -507,8 +507,10 @@ describe('README Security › Result pages', () => {
       ...s.issued.refreshTokens,
       ...s.issued.idTokens,
     ]
-    // One sign-in: one code, one access, refresh and ID token, none of them on a page.
-    for (const issued of [s.issued.codes, s.issued.accessTokens, s.issued.refreshTokens, s.issued.idTokens])
+    // One sign-in: one access, refresh and ID token, and two codes (the stand-in signs in any valid
+    // request, the pre-flight GET's too, whose code nobody redeems), none of them on a page.
+    expect(s.issued.codes).toHaveLength(2)
+    for (const issued of [s.issued.accessTokens, s.issued.refreshTokens, s.issued.idTokens])
       expect(issued).toHaveLength(1)
     for (const p of [success, done]) {
       for (const secret of [...secrets, state]) expect(p.body).not.toContain(secret)
@@ -519,7 +521,7 @@ describe('README Security › Result pages', () => {
   it('a user who cancels (access_denied with the right state) gets a "cancelled" page; login exits 4 and stores nothing', async () => {
     s.behaviour.authorizeError = {
       error: 'access_denied',
-      error_description: 'AADSTS65004: User declined to consent.',
+      error_description: 'The user cancelled the sign-in.', // a declined consent (AADSTS65004): test/e2e/messages.test.ts
     }
     const login = startLogin()
     const { port, url } = await login.waiting

@@ -21,7 +21,7 @@ import {
   startCommand,
   tempHome,
 } from '../support/cli.js'
-import { cacheFiles, type Env, NO_STACK, signIn as signInWith } from '../support/flows.js'
+import { authorizeRequests, cacheFiles, type Env, NO_STACK, signIn as signInWith } from '../support/flows.js'
 import { entraError, standInForFile, startStandIn } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
@@ -60,9 +60,10 @@ describe('README Security › Protocol: PKCE, state and nonce', () => {
   it('each attempt uses S256 with a fresh verifier that hashes to its challenge, a fresh 256-bit state and nonce, and the loopback redirect URI', async () => {
     await signIn()
     await signIn()
-    const authorize = s.requests.filter((r) => r.kind === 'authorize')
+    const { preflight, browser: authorize } = authorizeRequests(s)
     const redeem = s.requests.filter((r) => r.kind === 'token' && r.form?.grant_type === 'authorization_code')
     expect(authorize).toHaveLength(2)
+    expect(preflight.map((r) => r.query)).toEqual(authorize.map((r) => r.query)) // the same URLs
     expect(redeem).toHaveLength(2)
     for (const [i, a] of authorize.entries()) {
       expect(a.query.code_challenge_method).toBe('S256')
@@ -350,11 +351,12 @@ describe('README Security › Secrets: --debug output is redacted', () => {
     const verifiers = s.requests.flatMap((q) => (q.form?.code_verifier ? [q.form.code_verifier] : []))
     const refreshTokensSent = s.requests.flatMap((q) => (q.form?.refresh_token ? [q.form.refresh_token] : []))
     const { codes, accessTokens, refreshTokens, idTokens } = s.issued
-    // Two codes and verifiers (login, bad); tokens from login's code and from the refreshes of token
-    // and whoami (two refresh tokens sent); the bad run's token response was the sentinel.
+    // Four codes (login, bad: each also got one for its pre-flight GET, never redeemed, and never logged)
+    // and two verifiers; tokens from login's code and from the refreshes of token and whoami (two refresh
+    // tokens sent); the bad run's token response was the sentinel.
     expect(
       [codes, accessTokens, refreshTokens, idTokens, verifiers, refreshTokensSent].map((l) => l.length),
-    ).toEqual([2, 3, 3, 3, 2, 2])
+    ).toEqual([4, 3, 3, 3, 2, 2])
     const secrets = [
       ...codes,
       ...accessTokens,
@@ -611,7 +613,12 @@ describe('README Security › AADSTS errors get one actionable hint each', () =>
       400,
       'the app registration has no redirect URI: add http://localhost/callback under Web',
     ],
-    [7000215, 'invalid_client', 401, "use the client secret's Value, not its Secret ID"],
+    [
+      7000215,
+      'invalid_client',
+      401,
+      'the secret came from the environment variable ENTRA_CLIENT_SECRET: use the Value of a client secret of this app (shown once, when it is created), not its Secret ID; it may also have expired (App registrations → your app → Certificates & secrets)',
+    ],
     [
       7000222,
       'invalid_client',

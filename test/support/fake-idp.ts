@@ -1,6 +1,7 @@
 /**
  * An in-process fake of Entra ID + Graph for `cli.run` tests: a scripted fetch (no
- * sockets) answering discovery, the token endpoint and Graph `/me`, and a "browser" that
+ * sockets) answering discovery, the authorize endpoint (login's pre-flight GET gets a sign-in
+ * page), the token endpoint and Graph `/me`, and a "browser" that
  * completes the sign-in by calling the CLI's real loopback listener. Tests can queue a
  * raw answer for the next request to an endpoint (a 3xx, a 503, …). The child-process
  * suites use the TLS stand-in instead; this one keeps fast checks in process.
@@ -26,7 +27,7 @@ export const ME = {
 }
 
 /** The endpoints a test can queue answers for. */
-export type Endpoint = 'discovery' | 'token' | 'graph'
+export type Endpoint = 'discovery' | 'authorize' | 'token' | 'graph'
 
 /** The fake and what it saw. */
 export interface FakeIdp extends ScriptedFetch {
@@ -58,7 +59,7 @@ function json(status: number, body: unknown): Response {
 
 /** Starts a fake; nothing listens, the fetch answers in memory. */
 export function fakeIdp(): FakeIdp {
-  const queued: Record<Endpoint, (() => Response)[]> = { discovery: [], token: [], graph: [] }
+  const queued: Record<Endpoint, (() => Response)[]> = { discovery: [], authorize: [], token: [], graph: [] }
   let nonce = ''
   let counter = 0
   const fake: Partial<FakeIdp> = { issued: [], expiresIn: 3600, tokenResponse: null }
@@ -102,11 +103,13 @@ export function fakeIdp(): FakeIdp {
     const endpoint: Endpoint | undefined =
       at === `${AUTHORITY}/v2.0/.well-known/openid-configuration`
         ? 'discovery'
-        : at === `${AUTHORITY}/oauth2/v2.0/token`
-          ? 'token'
-          : at === `${GRAPH}/v1.0/me`
-            ? 'graph'
-            : undefined
+        : at === `${AUTHORITY}/oauth2/v2.0/authorize`
+          ? 'authorize'
+          : at === `${AUTHORITY}/oauth2/v2.0/token`
+            ? 'token'
+            : at === `${GRAPH}/v1.0/me`
+              ? 'graph'
+              : undefined
     if (endpoint === undefined) return json(404, { error: 'not_found', error_description: u.pathname })
     const next = queued[endpoint].shift()
     if (next) return next()
@@ -117,6 +120,14 @@ export function fakeIdp(): FakeIdp {
         token_endpoint: `${AUTHORITY}/oauth2/v2.0/token`,
         jwks_uri: `${AUTHORITY}/discovery/v2.0/keys`,
       })
+    }
+    if (endpoint === 'authorize') {
+      // Entra's sign-in page for a request without a session: a `$Config` whose sErrorCode 50058 means
+      // "not signed in yet". Login's pre-flight GET sees this and goes on.
+      return new Response(
+        '<!DOCTYPE html><html><head><title>Sign in to your account</title><script>//<![CDATA[\n$Config={"pgid":"ConvergedSignIn","sErrorCode":"50058","urlPost":"/common/login"};\n//]]></script></head><body></body></html>',
+        { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } },
+      )
     }
     if (endpoint === 'token') return tokenResponse()
     return json(200, ME)

@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import type { IncomingHttpHeaders } from 'node:http'
 import { expect } from 'vitest'
 import { type CliResult, runCli, standInEnv, tempHome } from './cli.js'
-import type { StandIn } from './stand-in/index.js'
+import type { RecordedRequest, StandIn } from './stand-in/index.js'
 
 /** An environment for a CLI run (`undefined` removes a variable). */
 export type Env = Record<string, string | undefined>
@@ -64,4 +64,33 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
     }),
   ]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * The stand-in's authorize requests, split by who sent them. Each login sends two for one URL
+ * (one `state`): first its pre-flight GET (src/auth/preflight.ts), then the browser's. Any later
+ * request for that URL (a test replaying the browser's first hop) counts as a browser's.
+ */
+export function authorizeRequests(s: StandIn): { preflight: RecordedRequest[]; browser: RecordedRequest[] } {
+  const preflight: RecordedRequest[] = []
+  const browser: RecordedRequest[] = []
+  const seen = new Set<string | undefined>()
+  for (const r of s.requests.filter((q) => q.kind === 'authorize')) {
+    if (seen.has(r.query.state)) browser.push(r)
+    else {
+      seen.add(r.query.state)
+      preflight.push(r)
+    }
+  }
+  return { preflight, browser }
+}
+
+/**
+ * Makes the next `requests` authorize requests stop at a plain page (a user who has not signed in yet),
+ * so a login keeps waiting. A login sends two (its pre-flight, which goes on past a plain page, then
+ * the browser's), so a login whose browser must stop needs two.
+ */
+export function stopAtAuthorize(s: StandIn, requests: number): void {
+  for (let i = 0; i < requests; i++)
+    s.behaviour.queue.push({ match: 'authorize', status: 200, body: 'the browser stops here' })
 }

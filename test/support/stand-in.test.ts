@@ -263,17 +263,83 @@ describe('the stand-in (test double of Entra ID): authorization code flow', () =
     expect(aadsts(res)).toBe(501481)
   })
 
-  it('shows an AADSTS50011 page for an unregistered redirect URI and honours authorizeError', async () => {
-    const q = new URLSearchParams({
-      client_id: idp.clientId,
-      redirect_uri: 'http://127.0.0.1:5000/callback',
-      response_type: 'code',
-      scope: 'User.Read',
-    })
-    const page = await send('GET', `${idp.authority()}/oauth2/v2.0/authorize?${q}`)
-    expect(page.status).toBe(400)
-    expect(page.text).toContain('AADSTS50011')
+  it('refuses an unregistered redirect URI, an unknown app or tenant, and no registered redirect URI with Entra-shaped error pages', async () => {
+    const page = async (tenant: string, params: Record<string, string>) => {
+      const q = new URLSearchParams({
+        client_id: idp.clientId,
+        response_type: 'code',
+        scope: 'User.Read',
+        ...params,
+      })
+      const r = await send('GET', `${idp.authority(tenant)}/oauth2/v2.0/authorize?${q}`)
+      const config = JSON.parse(/^\$Config=(\{.*\});$/m.exec(r.text)?.[1] ?? 'null')
+      return [
+        r.status,
+        r.headers['content-type'],
+        config?.pgid,
+        config?.iErrorCode,
+        config?.strServiceExceptionMessage,
+      ]
+    }
+    const t = idp.tenantId
+    expect(await page(t, { redirect_uri: 'http://127.0.0.1:5000/callback' })).toEqual([
+      200,
+      'text/html; charset=utf-8',
+      'ConvergedError',
+      50011,
+      `AADSTS50011: The redirect URI 'http://127.0.0.1:5000/callback' specified in the request does not match the redirect URIs configured for the application '${idp.clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
+    ])
+    expect(
+      await page(t, { redirect_uri: REDIRECT, client_id: '00000000-0000-0000-0000-00000000abcd' }),
+    ).toEqual([
+      200,
+      'text/html; charset=utf-8',
+      'ConvergedError',
+      700016,
+      "AADSTS700016: Application with identifier '00000000-0000-0000-0000-00000000abcd' was not found in the directory 'contoso.onmicrosoft.com'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+    ])
+    expect(await page('fabrikam.onmicrosoft.com', { redirect_uri: REDIRECT })).toEqual([
+      400,
+      'text/html; charset=utf-8',
+      'ConvergedError',
+      90002,
+      "AADSTS90002: Tenant 'fabrikam.onmicrosoft.com' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.",
+    ])
+    // Quotes and angle brackets are \uXXXX in the page's JSON, as Entra writes them.
+    const raw = await send(
+      'GET',
+      `${idp.authority()}/oauth2/v2.0/authorize?client_id=${idp.clientId}&redirect_uri=x%3C'`,
+    )
+    expect(raw.text).toContain('\\u0027x\\u003c\\u0027\\u0027 specified')
 
+    // Registered URIs: the port of http://localhost is ignored; an empty list is AADSTS500113.
+    idp.behaviour.redirectUris = ['http://localhost/cb']
+    expect((await page(t, { redirect_uri: 'http://localhost:1234/cb', state: 's' }))[0]).toBe(302)
+    expect((await page(t, { redirect_uri: 'http://localhost:1234/callback' }))[3]).toBe(50011)
+    idp.behaviour.redirectUris = []
+    expect(await page(t, { redirect_uri: REDIRECT })).toEqual([
+      200,
+      'text/html; charset=utf-8',
+      'ConvergedError',
+      500113,
+      'AADSTS500113: No reply address is registered for the application.',
+    ])
+
+    // The authorizePage knob: any AADSTS page, before any check.
+    idp.behaviour.authorizePage = { code: 7000112, text: 'Application is disabled.', status: 400 }
+    expect(await page(t, { redirect_uri: REDIRECT })).toEqual([
+      400,
+      'text/html; charset=utf-8',
+      'ConvergedError',
+      7000112,
+      'AADSTS7000112: Application is disabled.',
+    ])
+    idp.reset()
+    expect(idp.behaviour.authorizePage).toBe(null)
+    expect(idp.behaviour.redirectUris).toEqual(['http://localhost/callback'])
+  })
+
+  it('honours authorizeError', async () => {
     idp.behaviour.authorizeError = {
       error: 'access_denied',
       error_description: 'AADSTS65004: User declined.',

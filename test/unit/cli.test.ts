@@ -39,11 +39,13 @@ describe('exit codes: one table in errors.ts', () => {
       GRAPH_UNAUTHORIZED: 3,
       SIGN_IN_FAILED: 4,
       IDP_ERROR: 4,
+      APP_REGISTRATION: 4,
       INVALID_TOKEN_RESPONSE: 4,
       STATE_MISMATCH: 4,
       ID_TOKEN_INVALID: 4,
       TIMEOUT: 4,
       USER_CANCELLED: 4,
+      CONSENT_DECLINED: 4,
       GRAPH_FORBIDDEN: 4,
       NETWORK: 5,
       THROTTLED: 5,
@@ -108,7 +110,7 @@ describe('cli.run in process', () => {
     expect(idp.requests).toEqual([])
   })
 
-  it('login → token → status → logout in process: one discovery, one token request, one Graph call', async () => {
+  it('login → token → status → logout in process: one discovery, one pre-flight GET, one token request, one Graph call', async () => {
     const idp = fakeIdp()
     const h = home()
     const t = testRuntime({ env: idp.env(h), fetch: idp.fetch, launchBrowser: idp.launchBrowser })
@@ -116,6 +118,7 @@ describe('cli.run in process', () => {
     expect(JSON.parse(t.io.stdout())).toEqual(ME)
     expect(idp.requests.map((r) => `${r.method} ${r.url.split('?')[0]} ${r.redirect}`)).toEqual([
       `GET https://${HOST}/${TENANT}/v2.0/.well-known/openid-configuration manual`,
+      `GET https://${HOST}/${TENANT}/oauth2/v2.0/authorize manual`,
       `POST https://${HOST}/${TENANT}/oauth2/v2.0/token manual`,
       `GET ${GRAPH}/v1.0/me manual`,
     ])
@@ -123,7 +126,7 @@ describe('cli.run in process', () => {
     const tok = testRuntime({ env: idp.env(h), fetch: idp.fetch })
     expect(await run(['token'], tok.rt)).toBe(0)
     expect(tok.io.stdout()).toBe(`${idp.issued[0]}\n`)
-    expect(idp.requests.length).toBe(3) // served from the cache
+    expect(idp.requests.length).toBe(4) // served from the cache
 
     const st = testRuntime({ env: idp.env(h), fetch: idp.fetch })
     expect(await run(['status', '--json'], st.rt)).toBe(0)
@@ -202,7 +205,7 @@ describe('a damaged plaintext cache is exit 3 with a hint for token and whoami t
       expect(t.io.stderr()).toBe(
         `error: the token cache is damaged (${what})\nhint: run \`entra-login login\` to sign in again; it replaces the cache\n`,
       )
-      expect(idp.requests.length).toBe(3) // login's three; none from this run
+      expect(idp.requests.length).toBe(4) // login's four; none from this run
     },
   )
 })
@@ -241,6 +244,7 @@ describe('no request the CLI makes follows a redirect (README: Security, Protoco
       expect(t.io.stderr()).toContain(`error: unexpected redirect from ${HOST} (HTTP ${status})\n`)
       expect(idp.requests.map((r) => [r.method, r.redirect])).toEqual([
         ['GET', 'manual'],
+        ['GET', 'manual'],
         ['POST', 'manual'],
       ])
       expect(readdirSync(h).filter((n) => n.startsWith('cache-'))).toEqual([])
@@ -260,7 +264,7 @@ describe('no request the CLI makes follows a redirect (README: Security, Protoco
       expect(await run(['token'], t.rt)).toBe(5)
       expect(t.io.stdout()).toBe('')
       expect(t.io.stderr()).toContain(`error: unexpected redirect from ${HOST} (HTTP ${status})\n`)
-      expect(idp.requests.slice(3).map((r) => [r.method, r.url.split('?')[0], r.redirect])).toEqual([
+      expect(idp.requests.slice(4).map((r) => [r.method, r.url.split('?')[0], r.redirect])).toEqual([
         ['POST', `https://${HOST}/${TENANT}/oauth2/v2.0/token`, 'manual'],
       ])
     },
@@ -313,6 +317,7 @@ describe('a token that is missing or not a non-empty string is never printed (re
       expect(readdirSync(h).filter((n) => n.startsWith('cache-'))).toEqual([])
       expect(idp.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
         `GET https://${HOST}/${TENANT}/v2.0/.well-known/openid-configuration`,
+        `GET https://${HOST}/${TENANT}/oauth2/v2.0/authorize`,
         `POST https://${HOST}/${TENANT}/oauth2/v2.0/token`,
       ])
     },
@@ -338,7 +343,7 @@ describe('a token that is missing or not a non-empty string is never printed (re
         'error: the identity provider returned an invalid token response (no access token)\n' +
           'hint: nothing was stored; try again, and run with --debug if it persists\n',
       )
-      expect(idp.requests.slice(3).map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
+      expect(idp.requests.slice(4).map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
         `POST https://${HOST}/${TENANT}/oauth2/v2.0/token`,
       ])
       expect(readFileSync(plainCache(h), 'utf8')).toBe(before)
@@ -362,7 +367,7 @@ describe('a token that is missing or not a non-empty string is never printed (re
       expect(await run([cmd], t.rt)).toBe(3)
       expect(t.io.stdout()).toBe('')
       expect(t.io.stderr()).toBe(`error: the token cache is damaged (${what})\n${DAMAGED_HINT}`)
-      expect(idp.requests.length).toBe(3) // login's three; none from this run
+      expect(idp.requests.length).toBe(4) // login's four; none from this run
     },
   )
 })
@@ -616,7 +621,7 @@ describe('error messages name what is actually wrong with a token response (red 
         '',
       ])
       expect(readdirSync(h).filter((n) => n.startsWith('cache-') && !n.endsWith('.lock'))).toEqual([])
-      expect(idp.requests.map((r) => r.method)).toEqual(['GET', 'POST'])
+      expect(idp.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'POST'])
     },
   )
 })
@@ -689,12 +694,13 @@ describe('Graph /me failing after the tokens are stored says the sign-in succeed
     expect(JSON.parse(t.io.stdout())).toEqual(ME)
     expect(idp.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
       `GET /${TENANT}/v2.0/.well-known/openid-configuration`,
+      `GET /${TENANT}/oauth2/v2.0/authorize`,
       `POST /${TENANT}/oauth2/v2.0/token`,
       'GET /v1.0/me',
       `POST /${TENANT}/oauth2/v2.0/token`,
       'GET /v1.0/me',
     ])
-    expect(idp.requests[3]?.body).toContain('grant_type=refresh_token')
+    expect(idp.requests[4]?.body).toContain('grant_type=refresh_token')
   })
 
   it('login --json with Graph /me failing prints the error as JSON on stdout', async () => {

@@ -1,6 +1,8 @@
 /**
  * The authorize endpoint, `/{tenant}/oauth2/v2.0/authorize`: checks the request, then sends a code (or the
- * {@link StandInBehaviour.authorizeError} knob, or an error) back to the redirect URI.
+ * {@link StandInBehaviour.authorizeError} knob, or an error) back to the redirect URI. What Entra refuses
+ * before it could trust the redirect URI (tenant, app, redirect URI, or the
+ * {@link StandInBehaviour.authorizePage} knob) gets Entra's HTML error page instead.
  *
  * @module
  */
@@ -8,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { entraError, errorPage, missingParameter } from './errors.js'
 import { parseScope } from './issue.js'
-import { type RequestContext, resolveTenant, type StandInState } from './state.js'
+import { isRegisteredRedirectUri, type RequestContext, resolveTenant, type StandInState } from './state.js'
 import { b64url, escapeHtml, randomToken } from './util.js'
 
 /** Sends OAuth response parameters to the redirect URI with the requested response_mode. */
@@ -45,6 +47,11 @@ export function sendToRedirect(
 export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
   const { res, segment, query: q, correlationId } = ctx
   const { behaviour, clientId, tenantDomain, tenantId, user } = s
+  if (behaviour.authorizePage) {
+    const { code, text, status } = behaviour.authorizePage
+    errorPage(res, code, text, correlationId, status ?? 200)
+    return
+  }
   if (!resolveTenant(s, segment).known) {
     errorPage(
       res,
@@ -65,16 +72,22 @@ export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
       700016,
       `Application with identifier '${reqClientId}' was not found in the directory '${tenantDomain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
       correlationId,
+      200, // plausible: the pages for the app and its redirect URIs come with 200, an unknown tenant's with 400
     )
     return
   }
   const redirectUri = q.redirect_uri
-  if (redirectUri === undefined || !s.redirectUriPattern.test(redirectUri)) {
+  if (behaviour.redirectUris.length === 0) {
+    errorPage(res, 500113, 'No reply address is registered for the application.', correlationId, 200)
+    return
+  }
+  if (redirectUri === undefined || !isRegisteredRedirectUri(s, redirectUri)) {
     errorPage(
       res,
       50011,
       `The redirect URI '${redirectUri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
       correlationId,
+      200,
     )
     return
   }

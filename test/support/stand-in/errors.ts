@@ -123,22 +123,58 @@ export function unknownTenant(segment: string, correlationId: string): HttpError
   )
 }
 
-/** The authorize endpoint's HTML error page (shown when the redirect URI cannot be trusted). */
-export function errorPage(res: ServerResponse, code: number, text: string, correlationId: string): void {
+/** JSON as Entra writes it into a page: `'`, `<`, `>` and `&` as `\uXXXX`. */
+function pageJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /['<>&]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+}
+
+/**
+ * The authorize endpoint's HTML error page, shown when the request cannot be sent back to a trusted
+ * redirect URI (unknown tenant or app, unregistered redirect URI, or the {@link
+ * StandInBehaviour.authorizePage} knob). Shaped like Entra's "Sorry, but we're having trouble signing you
+ * in" page: the browser renders it by script from a `$Config={…}` object carrying `iErrorCode` and
+ * `strServiceExceptionMessage` (`AADSTS<code>: <text>`), with the same text in a `<noscript>` part here.
+ * Entra sends it with HTTP 200 or 400 (which one for which code is plausible, not verified).
+ */
+export function errorPage(
+  res: ServerResponse,
+  code: number,
+  text: string,
+  correlationId: string,
+  status = 400,
+): void {
   const traceId = randomUUID()
   const ts = entraTimestamp(new Date())
+  const message = `AADSTS${code}: ${text}`
+  const config = {
+    iErrorCode: code,
+    strServiceExceptionMessage: message,
+    strMainMessage: "Sorry, but we're having trouble signing you in.",
+    pgid: 'ConvergedError',
+    correlationId,
+    sessionId: traceId,
+    strTimestamp: ts,
+    iMaxStackForKnockoutAsyncComponentsLoader: 6,
+  }
   const html = `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Sign in to your account</title></head>
-<body><div id="login">
+<html dir="ltr" lang="en"><head><meta http-equiv="Content-Type" content="text/html; charset=UTF-8">
+<title>Sign in to your account</title>
+<script type="text/javascript">//<![CDATA[
+$Config=${pageJson(config)};
+//]]></script></head>
+<body><noscript><div id="login">
 <h1>Sign in</h1>
 <p>Sorry, but we're having trouble signing you in.</p>
-<p id="error-message">AADSTS${code}: ${escapeHtml(text)}</p>
+<p id="error-message">${escapeHtml(message)}</p>
 <table><tr><td>Request Id:</td><td>${traceId}</td></tr>
 <tr><td>Correlation Id:</td><td>${escapeHtml(correlationId)}</td></tr>
 <tr><td>Timestamp:</td><td>${ts}</td></tr></table>
-</div></body></html>
+</div></noscript></body></html>
 `
-  res.writeHead(400, {
+  res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store, no-cache',
     'x-ms-request-id': traceId,

@@ -41,6 +41,7 @@ export type { EntraErrorBody, GraphErrorBody } from './errors.js'
 export { entraError, graphError } from './errors.js'
 export type {
   AuthorizeErrorKnob,
+  AuthorizePageKnob,
   BigBodyFault,
   CannedFault,
   EndpointKind,

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import type { RequestContext, StandInState } from './state.js'
+import { isRegisteredRedirectUri, type RequestContext, type StandInState } from './state.js'
 
 /** `logout`. */
 export function handleLogout(s: StandInState, { res, query }: RequestContext): void {
   const post = query.post_logout_redirect_uri
-  if (post !== undefined && s.redirectUriPattern.test(post)) {
+  if (post !== undefined && isRegisteredRedirectUri(s, post)) {
     const state = query.state === undefined ? '' : `?state=${encodeURIComponent(query.state)}`
     res.writeHead(302, { location: `${post}${state}`, 'content-length': '0' })
     res.end()

@@ -21,7 +21,6 @@ const DEFAULT_TENANT_ID = '7d1c3b52-0d6e-4a43-9e1f-2f5b1a3c9e10'
 const DEFAULT_TENANT_DOMAIN = 'contoso.onmicrosoft.com'
 const DEFAULT_CLIENT_ID = 'b5f0e3a1-6c2d-4f8e-9a7b-1d3c5e7f9a2b'
 const DEFAULT_USER_OID = '3f2a9c4e-8b1d-4e6f-a2c5-9d7e1b3f5a08'
-const DEFAULT_REDIRECT_URI = /^http:\/\/localhost(:\d{1,5})?\/callback$/
 
 /** An authorization code handed out by the authorize endpoint. */
 export interface CodeGrant {
@@ -52,7 +51,6 @@ export interface StandInState {
   readonly tenantDomain: string
   readonly clientId: string
   readonly clientSecret: string
-  readonly redirectUriPattern: RegExp
   readonly user: StandInUser
   /** The RS256 key that signs every token, and its `kid` (JWK thumbprint). */
   readonly privateKey: CryptoKey
@@ -97,6 +95,8 @@ export interface RequestContext {
 export function defaultBehaviour(): StandInBehaviour {
   return {
     authorizeError: null,
+    authorizePage: null,
+    redirectUris: ['http://localhost/callback'],
     rejectUsedRefreshTokens: true,
     codeAccessTokenExpiresIn: 3600,
     refreshAccessTokenExpiresIn: 3600,
@@ -132,6 +132,7 @@ export async function createState(opts: StandInOptions): Promise<StandInState> {
   const initialBehaviour = (): StandInBehaviour => {
     const b = { ...defaultBehaviour(), ...opts.behaviour }
     b.queue = [...(opts.behaviour?.queue ?? [])]
+    b.redirectUris = [...(opts.behaviour?.redirectUris ?? b.redirectUris)]
     return b
   }
   return {
@@ -139,7 +140,6 @@ export async function createState(opts: StandInOptions): Promise<StandInState> {
     tenantDomain,
     clientId: opts.clientId ?? DEFAULT_CLIENT_ID,
     clientSecret: opts.clientSecret ?? randomClientSecret(),
-    redirectUriPattern: opts.redirectUriPattern ?? DEFAULT_REDIRECT_URI,
     user,
     privateKey: keyPair.privateKey,
     publicKey: keyPair.publicKey,
@@ -175,6 +175,25 @@ export function revokeRefreshTokens(s: StandInState, reason: 'inactivity' | 'rev
     grant.status = 'revoked'
     grant.revokedReason = reason
   }
+}
+
+/**
+ * Whether `uri` is one of the registered redirect URIs: equal to one, or, for `http://localhost`, equal
+ * but for the port (Entra ignores the port of localhost redirect URIs).
+ */
+export function isRegisteredRedirectUri(s: StandInState, uri: string): boolean {
+  let u: URL
+  try {
+    u = new URL(uri)
+  } catch {
+    return false
+  }
+  return s.behaviour.redirectUris.some((registered) => {
+    if (registered === uri) return true
+    const r = new URL(registered)
+    if (r.protocol !== 'http:' || r.hostname !== 'localhost' || u.protocol !== 'http:') return false
+    return u.hostname === 'localhost' && u.pathname === r.pathname && u.search === r.search && u.hash === ''
+  })
 }
 
 /** Resolves a tenant path segment: the tenant id for the GUID or domain, `null` for organizations/common. */

@@ -68,6 +68,16 @@ export interface AuthorizeErrorKnob {
   error_description: string
 }
 
+/** An Entra error page the authorize endpoint shows instead of its normal answer ({@link StandInBehaviour.authorizePage}). */
+export interface AuthorizePageKnob {
+  /** The AADSTS number, e.g. 7000112. */
+  code: number
+  /** The message after `AADSTS<code>: `. */
+  text: string
+  /** HTTP status of the page. Default 200. */
+  status?: number
+}
+
 /**
  * Mutable knobs read on every request. Change them between steps of a test; {@link StandIn.reset} restores
  * the defaults (or the values given in {@link StandInOptions.behaviour}).
@@ -79,6 +89,18 @@ export interface StandInBehaviour {
    * Default `null`.
    */
   authorizeError: AuthorizeErrorKnob | null
+  /**
+   * While set, every authorize request is answered with this Entra error page (any AADSTS code) before
+   * any check, as Entra answers a request it refuses before the sign-in. Default `null`.
+   */
+  authorizePage: AuthorizePageKnob | null
+  /**
+   * The app's registered redirect URIs (Web platform). A request's `redirect_uri` must equal one of them,
+   * except that the port of an `http://localhost` URI is ignored, as Entra does. Another URI gets the
+   * AADSTS50011 page; an empty list gets AADSTS500113 (no reply address registered). Also what
+   * `post_logout_redirect_uri` must match. Default `['http://localhost/callback']`.
+   */
+  redirectUris: string[]
   /**
    * Refresh tokens rotate on every refresh grant. When true, presenting an already-used refresh token fails
    * with `invalid_grant` AADSTS700082 (stricter than Entra, which keeps old ones valid). Default `true`.
@@ -141,8 +163,6 @@ export interface StandInOptions {
   clientId?: string
   /** Its client secret. Default: a random Entra-looking secret (contains `~` and may contain `.`, `_`, `-`). */
   clientSecret?: string
-  /** Registered redirect URIs. Default `^http://localhost(:\d{1,5})?/callback$`. */
-  redirectUriPattern?: RegExp
   /** Overrides for the user (default Adele Vance, `adele@<tenantDomain>`). */
   user?: Partial<StandInUser>
   /** Initial knobs; also what {@link StandIn.reset} restores. */
