@@ -9,8 +9,10 @@ const common = {
   target: 'node20',
   sourcemap: 'linked',
   legalComments: 'none',
-  // Native addon: loaded from node_modules at run time, never bundled.
-  external: ['@napi-rs/keyring'],
+  // Native addon, and libraries only some commands load (dynamic imports): from node_modules at
+  // run time, so other commands never parse them. `open` stays bundled: from node_modules it
+  // would run its own copy of xdg-open instead of the one on PATH.
+  external: ['@napi-rs/keyring', '@inquirer/password', 'yocto-spinner'],
   // Some bundled CommonJS (msal's deps) calls require(); give ESM output a real one.
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
