@@ -37,7 +37,7 @@ function rootCommand(): Command {
     )
     .addOption(
       new Option(
-        '--env-file <path>',
+        '--dotenv <path>',
         'read ENTRA_* (or TENANT_ID, CLIENT_ID, CLIENT_SECRET) from a dotenv file',
       ),
     )

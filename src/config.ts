@@ -1,7 +1,7 @@
 /**
- * Settings: flag > --env-file > environment > config file > default.
+ * Settings: flag > --dotenv > environment > config file > default.
  *
- * `--env-file` is named on the command line, so it ranks just below the flags: a file the
+ * `--dotenv` is named on the command line, so it ranks just below the flags: a file the
  * user points at explicitly beats whatever happens to be exported in the shell. Every
  * setting is validated here, before any request. The client secret is never a flag
  * value; this module only notes one given by the env file or `ENTRA_CLIENT_SECRET`
@@ -30,7 +30,7 @@ export interface GlobalFlags {
   tenant?: string
   clientId?: string
   clientSecretStdin?: boolean
-  envFile?: string
+  dotenv?: string
   authority?: string
   graphUrl?: string
   port?: string
@@ -142,14 +142,15 @@ export function readConfigFile(path: string, warn: (line: string) => void): Conf
   return out
 }
 
-/** Reads a dotenv file named by `--env-file`, mapping the Flask app's names too. */
+/** Reads a dotenv file named by `--dotenv`, mapping the Flask app's names too. */
 export function readEnvFile(path: string): Record<string, string> {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
     throw usageError(
-      `cannot read --env-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      `cannot read --dotenv ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      "check the path; the file holds ENTRA_* names, or the Flask app's TENANT_ID, CLIENT_ID, CLIENT_SECRET",
     )
   }
   const raw = parseDotenv(text)
@@ -190,8 +191,8 @@ export function resolveSettings(
 ): Settings {
   const { home, configFile } = homeDir(env)
   const file = readConfigFile(configFile, options.warn)
-  const envFile = flags.envFile ? readEnvFile(flags.envFile) : {}
-  const fromEnvFile = (name: string) => (flags.envFile ? envFile[name] : undefined)
+  const envFile = flags.dotenv ? readEnvFile(flags.dotenv) : {}
+  const fromEnvFile = (name: string) => (flags.dotenv ? envFile[name] : undefined)
 
   type Found = { value: string; source: string }
   const pick = (
@@ -202,7 +203,7 @@ export function resolveSettings(
   ): Found | undefined => {
     if (flag !== undefined) return { value: flag, source: flagName }
     const ef = fromEnvFile(envName)
-    if (ef !== undefined) return { value: ef, source: `${envName} in ${flags.envFile}` }
+    if (ef !== undefined) return { value: ef, source: `${envName} in ${flags.dotenv}` }
     const e = env[envName]
     if (e !== undefined && e !== '') return { value: e, source: envName }
     const c = file[key]
@@ -310,7 +311,7 @@ export function resolveSettings(
 
   let secret: Settings['secret']
   const efSecret = fromEnvFile('ENTRA_CLIENT_SECRET')
-  if (efSecret !== undefined) secret = { value: efSecret, source: `--env-file ${flags.envFile}` }
+  if (efSecret !== undefined) secret = { value: efSecret, source: `--dotenv ${flags.dotenv}` }
   else if (env.ENTRA_CLIENT_SECRET) secret = { value: env.ENTRA_CLIENT_SECRET, source: 'ENTRA_CLIENT_SECRET' }
 
   return {

@@ -125,6 +125,6 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 /** The error for a command that needs the client secret and has none (exit 2). */
 export function missingSecret(): CliError {
   return new CliError('SECRET_MISSING', 'no client secret given', {
-    hint: 'set ENTRA_CLIENT_SECRET, pipe it to --client-secret-stdin, name a file with --env-file, or store it with `entra-login secret set`',
+    hint: 'set ENTRA_CLIENT_SECRET, pipe it to --client-secret-stdin, name a file with --dotenv, or store it with `entra-login secret set`',
   })
 }

@@ -37,7 +37,7 @@ export function consentDeclined(ids: { traceId: string | undefined; correlationI
 function describeSource(source: string): string {
   if (source === 'ENTRA_CLIENT_SECRET') return 'the environment variable ENTRA_CLIENT_SECRET'
   if (source === '--client-secret-stdin') return 'standard input (--client-secret-stdin)'
-  if (source.startsWith('--env-file ')) return `the dotenv file ${source.slice('--env-file '.length)}`
+  if (source.startsWith('--dotenv ')) return `the dotenv file ${source.slice('--dotenv '.length)}`
   if (source.startsWith('keychain')) return 'the OS keychain (`entra-login secret set`)'
   return source
 }

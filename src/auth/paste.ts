@@ -84,7 +84,7 @@ export function checkPasteFlags(paste: boolean, clientSecretStdin: boolean): voi
   if (paste && clientSecretStdin) {
     throw usageError(
       '--paste and --client-secret-stdin cannot be used together: both read standard input',
-      'give the client secret through ENTRA_CLIENT_SECRET, --env-file or `entra-login secret set`, or drop --paste',
+      'give the client secret through ENTRA_CLIENT_SECRET, --dotenv or `entra-login secret set`, or drop --paste',
     )
   }
 }

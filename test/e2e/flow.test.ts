@@ -136,7 +136,7 @@ describe('README Output and exit codes', () => {
 })
 
 describe('README Settings', () => {
-  it("--env-file understands the Flask app's TENANT_ID, CLIENT_ID, CLIENT_SECRET", async () => {
+  it("--dotenv understands the Flask app's TENANT_ID, CLIENT_ID, CLIENT_SECRET", async () => {
     const home = tempHome()
     const envFile = join(home, 'flask.env')
     writeFileSync(
@@ -149,12 +149,12 @@ describe('README Settings', () => {
       ENTRA_CLIENT_SECRET: undefined,
     })
     // The authority host comes from a flag; the tenant, app and secret from the Flask .env.
-    const r = await runCli(['login', '--env-file', envFile, '--authority', s.authority()], { env })
+    const r = await runCli(['login', '--dotenv', envFile, '--authority', s.authority()], { env })
     expect(r.stderr).toContain('Signed in as')
     expect(r.code).toBe(0)
     const tokenReq = s.requests.find((q) => q.kind === 'token')
     expect(tokenReq?.form?.client_id).toBe(s.clientId)
-    const whoami = await runCli(['whoami', '--env-file', envFile, '--authority', s.authority()], { env })
+    const whoami = await runCli(['whoami', '--dotenv', envFile, '--authority', s.authority()], { env })
     expect(whoami.code).toBe(0)
   })
 

@@ -111,11 +111,11 @@ describe('a wrong client secret (AADSTS7000215): one short error line and a hint
     expect(s.count('token', 'authorization_code')).toBe(1)
   })
 
-  it('from a dotenv file (--env-file)', async () => {
+  it('from a dotenv file (--dotenv)', async () => {
     const home = tempHome()
     const file = join(home, 'app.env')
     writeFileSync(file, 'CLIENT_SECRET=Abc8Q~wrong-secret-value\n')
-    const r = await runCli(['login', '--env-file', file], {
+    const r = await runCli(['login', '--dotenv', file], {
       env: standInEnv(s, home, { ENTRA_CLIENT_SECRET: undefined }),
     })
     expectRefused(r, `the dotenv file ${file}`)

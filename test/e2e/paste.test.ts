@@ -238,7 +238,7 @@ describe('issue 9 › paste-back: login --paste reads the redirected address on 
     expect(r.stdout).toBe('')
     expect(r.stderr).toBe(
       'error: --paste and --client-secret-stdin cannot be used together: both read standard input\n' +
-        'hint: give the client secret through ENTRA_CLIENT_SECRET, --env-file or `entra-login secret set`, or drop --paste\n',
+        'hint: give the client secret through ENTRA_CLIENT_SECRET, --dotenv or `entra-login secret set`, or drop --paste\n',
     )
     expect(s.requests).toEqual([])
   })

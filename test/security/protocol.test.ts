@@ -290,16 +290,16 @@ describe('README Security › Secrets: the client secret', () => {
     expect(s.requests).toEqual([])
   })
 
-  it("never reaches the browser's environment, from ENTRA_CLIENT_SECRET, CLIENT_SECRET or --env-file", async () => {
+  it("never reaches the browser's environment, from ENTRA_CLIENT_SECRET, CLIENT_SECRET or --dotenv", async () => {
     const home = tempHome()
     const dump = join(home, 'browser-dump.jsonl')
     const envFile = join(home, 'app.env')
     writeFileSync(envFile, `CLIENT_SECRET=${s.clientSecret}\n`)
     // The secret in the environment under both names the CLI reads.
     await signIn({ CLIENT_SECRET: s.clientSecret, HTTP_BROWSER_DUMP: dump })
-    // The secret only in a file named by --env-file.
+    // The secret only in a file named by --dotenv.
     const r = await cli(
-      ['login', '--env-file', envFile],
+      ['login', '--dotenv', envFile],
       standInEnv(s, tempHome(), {
         ENTRA_CLIENT_SECRET: undefined,
         HTTP_BROWSER_DUMP: dump,

@@ -94,10 +94,26 @@ describe('cli.run in process', () => {
       error: {
         code: 'SECRET_MISSING',
         message: 'no client secret given',
-        hint: 'set ENTRA_CLIENT_SECRET, pipe it to --client-secret-stdin, name a file with --env-file, or store it with `entra-login secret set`',
+        hint: 'set ENTRA_CLIENT_SECRET, pipe it to --client-secret-stdin, name a file with --dotenv, or store it with `entra-login secret set`',
         exitCode: 2,
       },
     })
+    expect(idp.requests).toEqual([])
+  })
+
+  it('--dotenv names a file that is missing: exit 2, one error line naming it, no request (never --env-file, which Node itself takes)', async () => {
+    const idp = fakeIdp()
+    const h = home()
+    const t = testRuntime({ env: idp.env(h), fetch: idp.fetch })
+    expect(await run(['token', '--dotenv', join(h, 'missing.env')], t.rt)).toBe(2)
+    expect(t.io.stdout()).toBe('')
+    expect(t.io.stderr().split('\n')[0]).toBe(`error: cannot read --dotenv ${join(h, 'missing.env')}: ENOENT`)
+    expect(
+      t.io
+        .stderr()
+        .split('\n')
+        .filter((l) => l.startsWith('error:')),
+    ).toHaveLength(1)
     expect(idp.requests).toEqual([])
   })
 

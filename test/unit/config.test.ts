@@ -28,7 +28,7 @@ function usage(fn: () => unknown): CliError {
   throw new Error('expected a usage error')
 }
 
-describe('README Settings: precedence flag > --env-file > environment > config file > default', () => {
+describe('README Settings: precedence flag > --dotenv > environment > config file > default', () => {
   it('defaults: login.microsoftonline.com, graph.microsoft.com, port 5001, timeout 300 s, and no browser program', () => {
     const s = resolveSettings(
       {},
@@ -52,9 +52,9 @@ describe('README Settings: precedence flag > --env-file > environment > config f
     expect(resolveSettings({}, env, quiet).port).toBe(5500)
     expect(resolveSettings({}, { ENTRA_LOGIN_HOME: h }, quiet).port).toBe(7000)
     expect(resolveSettings({}, { ENTRA_LOGIN_HOME: h }, quiet).tenant).toBe('config.example.com')
-    expect(resolveSettings({ envFile }, env, quiet).port).toBe(6000)
-    expect(resolveSettings({ envFile }, env, quiet).tenant).toBe('envfile.example.com')
-    expect(resolveSettings({ envFile, port: '0' }, env, quiet).port).toBe(0)
+    expect(resolveSettings({ dotenv: envFile }, env, quiet).port).toBe(6000)
+    expect(resolveSettings({ dotenv: envFile }, env, quiet).tenant).toBe('envfile.example.com')
+    expect(resolveSettings({ dotenv: envFile, port: '0' }, env, quiet).port).toBe(0)
   })
 
   it('takes the browser from --browser, then ENTRA_BROWSER, then BROWSER; --no-browser wins', () => {
@@ -67,7 +67,7 @@ describe('README Settings: precedence flag > --env-file > environment > config f
     expect(none.browser).toBeUndefined()
   })
 
-  it('reads the client secret from the --env-file before the environment', () => {
+  it('reads the client secret from the --dotenv before the environment', () => {
     const h = home()
     const envFile = join(h, '.env')
     writeFileSync(envFile, 'CLIENT_SECRET=from-file\n')
@@ -78,7 +78,7 @@ describe('README Settings: precedence flag > --env-file > environment > config f
       ENTRA_CLIENT_SECRET: 'from-env',
     }
     expect(resolveSettings({}, env, quiet).secret?.value).toBe('from-env')
-    expect(resolveSettings({ envFile }, env, quiet).secret?.value).toBe('from-file')
+    expect(resolveSettings({ dotenv: envFile }, env, quiet).secret?.value).toBe('from-file')
   })
 })
 

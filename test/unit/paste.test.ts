@@ -331,7 +331,7 @@ describe('issue 9 › paste-back: when pasting is offered, and --paste with --cl
       code: 'USAGE',
       exitCode: 2,
       message: '--paste and --client-secret-stdin cannot be used together: both read standard input',
-      hint: 'give the client secret through ENTRA_CLIENT_SECRET, --env-file or `entra-login secret set`, or drop --paste',
+      hint: 'give the client secret through ENTRA_CLIENT_SECRET, --dotenv or `entra-login secret set`, or drop --paste',
     })
     expect(() => checkPasteFlags(true, false)).not.toThrow()
     expect(() => checkPasteFlags(false, true)).not.toThrow()
