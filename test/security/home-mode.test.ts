@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { type CliResult, runCliVia, standInEnv } from '../support/cli.js'
+import { type CliResult, osDefaultsEnv, runCliVia, standInEnv } from '../support/cli.js'
 import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
@@ -48,16 +48,7 @@ describe('Home folder mode', () => {
 
   it('creates the OS default folder ~/.local/share/entra-login as 0700 (and ~/.local, ~/.local/share)', async () => {
     const userHome = mkdtempSync(join(tmpdir(), 'entra-login-user-'))
-    const env = standInEnv(s, '', {
-      ENTRA_LOGIN_HOME: undefined,
-      HOME: userHome,
-      XDG_DATA_HOME: undefined,
-      XDG_CONFIG_HOME: undefined,
-      XDG_CACHE_HOME: undefined,
-      XDG_STATE_HOME: undefined,
-      XDG_RUNTIME_DIR: undefined,
-      ENTRA_STORAGE: 'file',
-    })
+    const env = osDefaultsEnv(s, userHome, { ENTRA_STORAGE: 'file' })
     const r = await loginWithUmask022(env)
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toContain(join(userHome, '.local/share/entra-login/cache-'))

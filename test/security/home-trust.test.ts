@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { needs } from '../support/capabilities.js'
-import { type CliResult, runCli, standInEnv, tempHome } from '../support/cli.js'
+import { type CliResult, osDefaultsEnv, runCli, standInEnv, tempHome } from '../support/cli.js'
 import { standInForFile } from '../support/stand-in/index.js'
 
 const s = await standInForFile()
@@ -199,15 +199,7 @@ describe('Home folder trust', () => {
 
   it('the OS default folders are held to the same rule: a 0777 ~/.config/entra-login or ~/.local/share/entra-login is refused (exit 6)', async () => {
     const userHome = mkdtempSync(join(tmpdir(), 'entra-login-user-'))
-    const env = standInEnv(s, '', {
-      ENTRA_LOGIN_HOME: undefined,
-      HOME: userHome,
-      XDG_DATA_HOME: undefined,
-      XDG_CONFIG_HOME: undefined,
-      XDG_CACHE_HOME: undefined,
-      XDG_STATE_HOME: undefined,
-      XDG_RUNTIME_DIR: undefined,
-    })
+    const env = osDefaultsEnv(s, userHome)
     const configDir = join(userHome, '.config/entra-login')
     mkdirSync(configDir, { recursive: true, mode: 0o700 })
     chmodSync(configDir, 0o777)

@@ -61,6 +61,23 @@ export function standInEnv(s: StandIn, home: string, extra: Record<string, strin
   return env
 }
 
+/**
+ * {@link standInEnv} without ENTRA_LOGIN_HOME or any XDG_* variable and with `HOME` at `userHome`,
+ * so the CLI uses the OS default folders (~/.config/entra-login, ~/.local/share/entra-login).
+ */
+export function osDefaultsEnv(s: StandIn, userHome: string, extra: Record<string, string | undefined> = {}) {
+  return standInEnv(s, '', {
+    ENTRA_LOGIN_HOME: undefined,
+    HOME: userHome,
+    XDG_DATA_HOME: undefined,
+    XDG_CONFIG_HOME: undefined,
+    XDG_CACHE_HOME: undefined,
+    XDG_STATE_HOME: undefined,
+    XDG_RUNTIME_DIR: undefined,
+    ...extra,
+  })
+}
+
 function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v
