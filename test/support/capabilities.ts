@@ -25,6 +25,8 @@ export type Capability =
   | 'lan-ipv4'
   | 'script'
   | 'tmux'
+  | 'zsh'
+  | 'fish'
   | 'chromium'
   | 'secret-service'
   | 'root'
@@ -81,6 +83,14 @@ const PROBES: Record<Capability, { what: string; probe: () => boolean }> = {
   tmux: {
     what: '`tmux`, for a terminal whose rendered screen a test can read',
     probe: () => onPath('tmux'),
+  },
+  zsh: {
+    what: '`zsh`, to load the zsh completion script in the real shell',
+    probe: () => onPath('zsh'),
+  },
+  fish: {
+    what: '`fish`, to load the fish completion script in the real shell',
+    probe: () => onPath('fish'),
   },
   chromium: {
     what: `Chromium at ${CHROMIUM} (set CHROMIUM_BIN to use another)`,
