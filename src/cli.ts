@@ -4,6 +4,7 @@
  * lines and an exit code (through the table in `errors.ts`).
  */
 import { Command, CommanderError, Option } from 'commander'
+import { newCmdConfig } from './commands/config.js'
 import { newCmdLogin } from './commands/login.js'
 import { newCmdLogout } from './commands/logout.js'
 import { newCmdSecret } from './commands/secret.js'
@@ -87,6 +88,7 @@ export function buildProgram(f: Factory): Command {
     newCmdStatus(f),
     newCmdLogout(f),
     newCmdSecret(f),
+    newCmdConfig(f),
   ]) {
     program.addCommand(cmd)
   }

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import envPaths from 'env-paths'
-import { usageError } from './errors.js'
+import { type CliError, usageError } from './errors.js'
+import { writeFileAtomic } from './storage/atomic.js'
 import { readPrivateFile } from './storage/private.js'
 import {
   validateClientId,
@@ -66,21 +67,62 @@ export interface Settings {
 
 type Env = Readonly<Record<string, string | undefined>>
 
-const CONFIG_KEYS = [
+/** The remembered settings: the config file's keys, `config` command keys and long flag names. */
+export const SETTING_KEYS = [
   'tenant',
-  'clientId',
+  'client-id',
   'authority',
-  'graphUrl',
+  'graph-url',
   'port',
   'browser',
   'timeout',
   'storage',
 ] as const
-type ConfigKey = (typeof CONFIG_KEYS)[number]
-type ConfigFile = Partial<Record<ConfigKey, string | number>>
+export type SettingKey = (typeof SETTING_KEYS)[number]
+
+/** Where a setting's value came from, highest precedence first. */
+export const SOURCE_KINDS = ['flag', 'dotenv', 'env', 'config', 'default'] as const
+export type SourceKind = (typeof SOURCE_KINDS)[number]
+
+/** A value as found, before validation: its kind of source and where exactly (for messages). */
+export interface Found {
+  value: string
+  kind: SourceKind
+  /** e.g. `--tenant`, `ENTRA_TENANT_ID in .env`, `ENTRA_TENANT_ID`, `"tenant" in /path/config.json`. */
+  origin: string
+}
+
+/** The config file's contents: JSON values by key. */
+export type ConfigFile = Partial<Record<SettingKey, string | number>>
+
+/** Older spellings of keys, read (never written) so files written by hand before 0.2 keep working. */
+const KEY_ALIASES: Readonly<Record<string, SettingKey>> = { clientId: 'client-id', graphUrl: 'graph-url' }
+
+interface KeySpec {
+  flag: Exclude<keyof GlobalFlags, 'clientSecretStdin' | 'dotenv' | 'debug'>
+  flagName: string
+  env: readonly string[]
+}
+const SPECS: Readonly<Record<SettingKey, KeySpec>> = {
+  tenant: { flag: 'tenant', flagName: '--tenant', env: ['ENTRA_TENANT_ID'] },
+  'client-id': { flag: 'clientId', flagName: '--client-id', env: ['ENTRA_CLIENT_ID'] },
+  authority: { flag: 'authority', flagName: '--authority', env: ['ENTRA_AUTHORITY'] },
+  'graph-url': { flag: 'graphUrl', flagName: '--graph-url', env: ['ENTRA_GRAPH_URL'] },
+  port: { flag: 'port', flagName: '--port', env: ['ENTRA_PORT'] },
+  browser: { flag: 'browser', flagName: '--browser', env: ['ENTRA_BROWSER', 'BROWSER'] },
+  timeout: { flag: 'timeout', flagName: '--timeout', env: ['ENTRA_TIMEOUT'] },
+  storage: { flag: 'storage', flagName: '--storage', env: ['ENTRA_STORAGE'] },
+}
 
 const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com'
 const DEFAULT_GRAPH = 'https://graph.microsoft.com'
+/** Defaults of the keys that have one (authority's depends on the tenant). */
+const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
+  'graph-url': DEFAULT_GRAPH,
+  port: 5001,
+  timeout: 300,
+  storage: 'keychain',
+}
 
 /** The folder for config, cache and lock files. */
 export function homeDir(env: Env): { home: string; configFile: string } {
@@ -103,6 +145,7 @@ function lineCol(text: string, offset: number): string {
  * Reads the JSON config file; a missing file (or folder) is an empty config. It chooses the
  * browser program we run, so it is read through {@link readPrivateFile}: a file or folder that
  * is not ours, that others can write to, or that is not a regular file is refused (exit 6).
+ * An unknown key is a warning; a key holding a secret is refused.
  */
 export function readConfigFile(path: string, warn: (line: string) => void): ConfigFile {
   const raw = readPrivateFile(path)
@@ -117,29 +160,44 @@ export function readConfigFile(path: string, warn: (line: string) => void): Conf
     const where = pos?.[1] !== undefined ? lineCol(text, Number(pos[1])) : lineCol(text, text.length)
     throw usageError(
       `${path}:${where}: malformed JSON`,
-      `fix the file or remove it; keys: ${CONFIG_KEYS.join(', ')}`,
+      `fix the file or remove it; keys: ${SETTING_KEYS.join(', ')}`,
     )
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw usageError(`${path}:1:1: the config file must hold a JSON object`)
   }
   const out: ConfigFile = {}
-  for (const [key, value] of Object.entries(data)) {
-    if ((CONFIG_KEYS as readonly string[]).includes(key)) {
+  for (const [name, value] of Object.entries(data)) {
+    const key = (SETTING_KEYS as readonly string[]).includes(name) ? (name as SettingKey) : KEY_ALIASES[name]
+    if (key !== undefined) {
       if (typeof value !== 'string' && typeof value !== 'number') {
-        throw usageError(`${path}: "${key}" must be a string or number`)
+        throw usageError(`${path}: "${name}" must be a string or number`)
       }
-      out[key as ConfigKey] = value
-    } else if (/secret/i.test(key)) {
+      // The new spelling wins over an old one in the same file.
+      if (key === name || out[key] === undefined) out[key] = value
+    } else if (/secret/i.test(name)) {
       throw usageError(
-        `${path}: "${key}": the client secret does not belong in the config file`,
-        'use ENTRA_CLIENT_SECRET or --client-secret-stdin',
+        `${path}: "${name}": the client secret does not belong in the config file`,
+        'use ENTRA_CLIENT_SECRET, --client-secret-stdin or `entra-login secret set`',
       )
     } else {
-      warn(`warning: ${path}: unknown key "${key}" ignored`)
+      warn(`warning: ${path}: unknown key "${name}" ignored`)
     }
   }
   return out
+}
+
+/**
+ * Writes the config file atomically (temp file, fsync, rename) with mode 0600, its folder
+ * private (0700). Keys are written in {@link SETTING_KEYS} order.
+ */
+export async function writeConfigFile(path: string, config: ConfigFile): Promise<void> {
+  const ordered: ConfigFile = {}
+  for (const key of SETTING_KEYS) {
+    const v = config[key]
+    if (v !== undefined) ordered[key] = v
+  }
+  await writeFileAtomic(path, `${JSON.stringify(ordered, null, 2)}\n`)
 }
 
 /** Reads a dotenv file named by `--dotenv`, mapping the Flask app's names too. */
@@ -180,6 +238,230 @@ export function readEnvFile(path: string): Record<string, string> {
   return out
 }
 
+/** Every setting as found in each source, not yet validated: what `config list` and `doctor` show. */
+export interface Gathered {
+  home: string
+  configFile: string
+  /** The config file as read. */
+  file: ConfigFile
+  /** The highest-ranking value of each key, if any. */
+  found: Partial<Record<SettingKey, Found>>
+  /** `--no-browser` was given. */
+  noBrowser: boolean
+  /** Client secret from the env file or the environment, if any. */
+  secret: { value: string; source: string; kind: 'dotenv' | 'env' } | undefined
+  debug: boolean
+}
+
+/** Collects each setting from flag, `--dotenv`, environment and config file, without validating. */
+export function gatherSettings(
+  flags: GlobalFlags,
+  env: Env,
+  options: { warn: (line: string) => void },
+): Gathered {
+  const { home, configFile } = homeDir(env)
+  const file = readConfigFile(configFile, options.warn)
+  const envFile = flags.dotenv ? readEnvFile(flags.dotenv) : {}
+  const found: Partial<Record<SettingKey, Found>> = {}
+  for (const key of SETTING_KEYS) {
+    const spec = SPECS[key]
+    const flag = flags[spec.flag]
+    let hit: Found | undefined
+    if (typeof flag === 'string') hit = { value: flag, kind: 'flag', origin: spec.flagName }
+    for (const name of spec.env) {
+      const v = envFile[name]
+      if (hit === undefined && flags.dotenv && v !== undefined)
+        hit = { value: v, kind: 'dotenv', origin: `${name} in ${flags.dotenv}` }
+    }
+    for (const name of spec.env) {
+      const v = env[name]
+      if (hit === undefined && v !== undefined && v !== '') hit = { value: v, kind: 'env', origin: name }
+    }
+    const c = file[key]
+    if (hit === undefined && c !== undefined)
+      hit = { value: String(c), kind: 'config', origin: `"${key}" in ${configFile}` }
+    if (hit !== undefined) found[key] = hit
+  }
+  let secret: Gathered['secret']
+  const efSecret = flags.dotenv ? envFile.ENTRA_CLIENT_SECRET : undefined
+  if (efSecret !== undefined) secret = { value: efSecret, source: `--dotenv ${flags.dotenv}`, kind: 'dotenv' }
+  else if (env.ENTRA_CLIENT_SECRET)
+    secret = { value: env.ENTRA_CLIENT_SECRET, source: 'ENTRA_CLIENT_SECRET', kind: 'env' }
+  return {
+    home,
+    configFile,
+    file,
+    found,
+    noBrowser: flags.browser === false,
+    secret,
+    debug: flags.debug === true,
+  }
+}
+
+/** Splits an authority URL into its origin and validated tenant. */
+function parseAuthority(value: string, origin: string): { url: URL; tenant: string } {
+  const url = validateHttpsUrl(value, origin)
+  const segments = url.pathname.split('/').filter(Boolean)
+  if (segments.length !== 1 || segments[0] === undefined) {
+    throw usageError(
+      `${origin} must be https://<host>/<tenant>, got ${url.pathname} as its path`,
+      'e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com',
+    )
+  }
+  let segment: string
+  try {
+    segment = decodeURIComponent(segments[0])
+  } catch {
+    throw usageError(
+      `${origin} has broken percent-encoding in its tenant segment`,
+      'e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com',
+    )
+  }
+  return { url, tenant: validateTenant(segment, `the tenant segment of ${origin}`) }
+}
+
+/**
+ * Validates one value of `key` exactly as the flag would be, and returns it normalised as the
+ * config file keeps it (port and timeout as numbers). Throws a usage error (exit 2) naming `origin`.
+ */
+export function validateSetting(key: SettingKey, value: string, origin: string): string | number {
+  switch (key) {
+    case 'tenant':
+      return validateTenant(value, origin)
+    case 'client-id':
+      return validateClientId(value, origin)
+    case 'authority': {
+      const { url, tenant } = parseAuthority(value, origin)
+      return `${url.origin}/${tenant}`
+    }
+    case 'graph-url': {
+      const url = validateHttpsUrl(value, origin)
+      if (url.pathname !== '/' && url.pathname !== '') {
+        throw usageError(`${origin} must be an origin such as https://graph.microsoft.com`)
+      }
+      return url.origin
+    }
+    case 'port':
+      return validatePort(value, origin)
+    case 'timeout':
+      return validateSeconds(value, origin)
+    case 'storage': {
+      const v = value.trim().toLowerCase()
+      if (v !== 'keychain' && v !== 'file') {
+        throw usageError(`invalid storage ${JSON.stringify(value)} (from ${origin})`, 'use keychain or file')
+      }
+      return v
+    }
+    case 'browser': {
+      if (value.trim() === '') throw usageError(`${origin} is empty`, 'name a browser program, e.g. firefox')
+      return value
+    }
+  }
+}
+
+const RANK: Readonly<Record<SourceKind, number>> = { flag: 0, dotenv: 1, env: 2, config: 3, default: 4 }
+
+/** A setting's effective value and source; `null` when it has none (tenant, client id, browser). */
+export interface Effective {
+  value: string | number | false | null
+  source: SourceKind
+  /** Where exactly (a flag, a variable, the config file), or `default`. */
+  origin: string
+  /** Why the value found is not valid, if it is not. */
+  error?: CliError
+}
+
+/**
+ * Every setting's effective value and source, validated but never throwing: `config list` and
+ * `doctor` show what a command would use, and which value is wrong.
+ */
+export function effectiveSettings(g: Gathered): Record<SettingKey, Effective> {
+  const out = {} as Record<SettingKey, Effective>
+  const none = (key: SettingKey): Effective => ({
+    value: DEFAULTS[key] ?? null,
+    source: 'default',
+    origin: 'default',
+  })
+  for (const key of SETTING_KEYS) {
+    const f = g.found[key]
+    if (f === undefined) {
+      out[key] = none(key)
+      continue
+    }
+    try {
+      out[key] = { value: validateSetting(key, f.value, f.origin), source: f.kind, origin: f.origin }
+    } catch (err) {
+      out[key] = { value: f.value, source: f.kind, origin: f.origin, error: err as CliError }
+    }
+  }
+  // Tenant and authority: the higher-ranking source decides the tenant.
+  try {
+    const t = tenantAndAuthority(g)
+    if (t.tenant !== undefined) {
+      if (out.tenant.error === undefined && out.tenant.value === null) {
+        out.tenant = { value: t.tenant, source: t.authoritySource.kind, origin: t.authoritySource.origin }
+      } else if (out.tenant.error === undefined) out.tenant = { ...out.tenant, value: t.tenant }
+      if (out.authority.error === undefined) {
+        out.authority = { ...out.authority, value: t.authority }
+      }
+    }
+  } catch (err) {
+    if (out.tenant.error === undefined && out.authority.error === undefined) {
+      out.authority = { ...out.authority, error: err as CliError }
+    }
+  }
+  if (g.noBrowser) out.browser = { value: false, source: 'flag', origin: '--no-browser' }
+  return out
+}
+
+/**
+ * The tenant and authority from `--tenant`/`--authority` and their sources. When both are given
+ * and disagree, the higher-ranking source wins (a `--tenant` flag over a remembered authority
+ * keeps the remembered cloud with the flag's tenant); from the same rank they must agree.
+ */
+function tenantAndAuthority(g: Gathered): {
+  tenant: string | undefined
+  authority: string
+  authorityHost: string
+  authoritySource: Found
+} {
+  const authorityIn = g.found.authority
+  const tenantIn = g.found.tenant
+  const defaultSource: Found = { value: DEFAULT_AUTHORITY_HOST, kind: 'default', origin: 'default' }
+  if (authorityIn === undefined) {
+    if (tenantIn === undefined) {
+      return { tenant: undefined, authority: '', authorityHost: '', authoritySource: defaultSource }
+    }
+    const tenant = validateTenant(tenantIn.value, tenantIn.origin)
+    return {
+      tenant,
+      authority: `${DEFAULT_AUTHORITY_HOST}/${tenant}`,
+      authorityHost: new URL(DEFAULT_AUTHORITY_HOST).host,
+      authoritySource: defaultSource,
+    }
+  }
+  const { url, tenant: segTenant } = parseAuthority(authorityIn.value, authorityIn.origin)
+  let tenant = segTenant
+  if (tenantIn) {
+    const t = validateTenant(tenantIn.value, tenantIn.origin)
+    if (t !== segTenant) {
+      if (RANK[tenantIn.kind] === RANK[authorityIn.kind]) {
+        throw usageError(
+          `${tenantIn.origin} (${t}) does not match the tenant in ${authorityIn.origin} (${segTenant})`,
+          'give one of them, or make them agree',
+        )
+      }
+      if (RANK[tenantIn.kind] < RANK[authorityIn.kind]) tenant = t
+    }
+  }
+  return {
+    tenant,
+    authority: `${url.origin}/${tenant}`,
+    authorityHost: url.host,
+    authoritySource: authorityIn,
+  }
+}
+
 /**
  * Resolves and validates every setting. Throws a usage error (exit 2) on anything
  * missing or malformed, before any network request is made.
@@ -189,93 +471,31 @@ export function resolveSettings(
   env: Env,
   options: { warn: (line: string) => void },
 ): Settings {
-  const { home, configFile } = homeDir(env)
-  const file = readConfigFile(configFile, options.warn)
-  const envFile = flags.dotenv ? readEnvFile(flags.dotenv) : {}
-  const fromEnvFile = (name: string) => (flags.dotenv ? envFile[name] : undefined)
+  return settingsFrom(gatherSettings(flags, env, options), env)
+}
 
-  type Found = { value: string; source: string }
-  const pick = (
-    flag: string | undefined,
-    flagName: string,
-    envName: string,
-    key: ConfigKey,
-  ): Found | undefined => {
-    if (flag !== undefined) return { value: flag, source: flagName }
-    const ef = fromEnvFile(envName)
-    if (ef !== undefined) return { value: ef, source: `${envName} in ${flags.dotenv}` }
-    const e = env[envName]
-    if (e !== undefined && e !== '') return { value: e, source: envName }
-    const c = file[key]
-    if (c !== undefined) return { value: String(c), source: `"${key}" in ${configFile}` }
-    return undefined
+/** {@link resolveSettings} over settings already gathered. */
+export function settingsFrom(g: Gathered, env: Env): Settings {
+  const { found } = g
+  const ta = tenantAndAuthority(g)
+  if (ta.tenant === undefined) {
+    throw usageError('no tenant given', 'pass --tenant <id> or set ENTRA_TENANT_ID (a GUID or domain name)')
   }
-
-  // Authority and tenant.
-  const authorityIn = pick(flags.authority, '--authority', 'ENTRA_AUTHORITY', 'authority')
-  const tenantIn = pick(flags.tenant, '--tenant', 'ENTRA_TENANT_ID', 'tenant')
-  let tenant: string
-  let authorityUrl: URL
-  if (authorityIn) {
-    authorityUrl = validateHttpsUrl(authorityIn.value, authorityIn.source)
-    const segments = authorityUrl.pathname.split('/').filter(Boolean)
-    if (segments.length !== 1 || segments[0] === undefined) {
-      throw usageError(
-        `${authorityIn.source} must be https://<host>/<tenant>, got ${authorityUrl.pathname} as its path`,
-        'e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com',
-      )
-    }
-    let segment: string
-    try {
-      segment = decodeURIComponent(segments[0])
-    } catch {
-      throw usageError(
-        `${authorityIn.source} has broken percent-encoding in its tenant segment`,
-        'e.g. https://login.microsoftonline.com/contoso.onmicrosoft.com',
-      )
-    }
-    const segTenant = validateTenant(segment, `the tenant segment of ${authorityIn.source}`)
-    if (tenantIn) {
-      const t = validateTenant(tenantIn.value, tenantIn.source)
-      if (t !== segTenant) {
-        throw usageError(
-          `${tenantIn.source} (${t}) does not match the tenant in ${authorityIn.source} (${segTenant})`,
-          'give one of them, or make them agree',
-        )
-      }
-    }
-    tenant = segTenant
-  } else {
-    if (!tenantIn) {
-      throw usageError('no tenant given', 'pass --tenant <id> or set ENTRA_TENANT_ID (a GUID or domain name)')
-    }
-    tenant = validateTenant(tenantIn.value, tenantIn.source)
-    authorityUrl = new URL(`${DEFAULT_AUTHORITY_HOST}/${tenant}`)
-  }
-  const authority = `${authorityUrl.origin}/${tenant}`
-
-  const clientIn = pick(flags.clientId, '--client-id', 'ENTRA_CLIENT_ID', 'clientId')
+  const clientIn = found['client-id']
   if (!clientIn) {
     throw usageError(
       'no client id given',
       "pass --client-id <id> or set ENTRA_CLIENT_ID (the app's Application ID)",
     )
   }
-  const clientId = validateClientId(clientIn.value, clientIn.source)
-
-  const graphIn = pick(flags.graphUrl, '--graph-url', 'ENTRA_GRAPH_URL', 'graphUrl')
-  const graphUrl = graphIn ? validateHttpsUrl(graphIn.value, graphIn.source) : new URL(DEFAULT_GRAPH)
-  if (graphUrl.pathname !== '/' && graphUrl.pathname !== '') {
-    throw usageError(
-      `${graphIn?.source ?? '--graph-url'} must be an origin such as https://graph.microsoft.com`,
-    )
+  const valid = <T extends string | number>(key: SettingKey): T | undefined => {
+    const f = found[key]
+    return f === undefined ? undefined : (validateSetting(key, f.value, f.origin) as T)
   }
-
-  const portIn = pick(flags.port, '--port', 'ENTRA_PORT', 'port')
-  const port = portIn ? validatePort(portIn.value, portIn.source) : 5001
-
-  const timeoutIn = pick(flags.timeout, '--timeout', 'ENTRA_TIMEOUT', 'timeout')
-  const timeoutSeconds = timeoutIn ? validateSeconds(timeoutIn.value, timeoutIn.source) : 300
+  const clientId = valid<string>('client-id') as string
+  const graphUrl = valid<string>('graph-url') ?? DEFAULT_GRAPH
+  const port = valid<number>('port') ?? 5001
+  const timeoutSeconds = valid<number>('timeout') ?? 300
 
   const httpTimeoutIn = env.ENTRA_HTTP_TIMEOUT
   const httpTimeoutMs =
@@ -283,54 +503,60 @@ export function resolveSettings(
       ? 30_000
       : validateSeconds(httpTimeoutIn, 'ENTRA_HTTP_TIMEOUT', 3600) * 1000
 
-  const storageIn = pick(flags.storage, '--storage', 'ENTRA_STORAGE', 'storage')
-  let storage: StorageKind = 'keychain'
-  if (storageIn) {
-    const v = storageIn.value.trim().toLowerCase()
-    if (v !== 'keychain' && v !== 'file') {
-      throw usageError(
-        `invalid storage ${JSON.stringify(storageIn.value)} (from ${storageIn.source})`,
-        'use keychain or file',
-      )
-    }
-    storage = v
-  }
-
-  const noBrowser = flags.browser === false
+  const storage = (valid<string>('storage') ?? 'keychain') as StorageKind
   let browser: string | undefined
-  if (typeof flags.browser === 'string') browser = flags.browser
-  else if (!noBrowser) {
-    browser =
-      fromEnvFile('ENTRA_BROWSER') ||
-      env.ENTRA_BROWSER ||
-      env.BROWSER ||
-      (file.browser !== undefined ? String(file.browser) : undefined) ||
-      undefined
+  if (!g.noBrowser) {
+    const b = found.browser?.value
+    browser = b === undefined || b.trim() === '' ? undefined : b
   }
-  if (browser !== undefined && browser.trim() === '') browser = undefined
-
-  let secret: Settings['secret']
-  const efSecret = fromEnvFile('ENTRA_CLIENT_SECRET')
-  if (efSecret !== undefined) secret = { value: efSecret, source: `--dotenv ${flags.dotenv}` }
-  else if (env.ENTRA_CLIENT_SECRET) secret = { value: env.ENTRA_CLIENT_SECRET, source: 'ENTRA_CLIENT_SECRET' }
 
   return {
-    tenant,
+    tenant: ta.tenant,
     clientId,
-    authority,
-    authorityHost: authorityUrl.host,
-    graphUrl: graphUrl.origin,
+    authority: ta.authority,
+    authorityHost: ta.authorityHost,
+    graphUrl,
     port,
     browser,
-    noBrowser,
+    noBrowser: g.noBrowser,
     timeoutSeconds,
     httpTimeoutMs,
     storage,
-    home,
-    configFile,
-    debug: flags.debug === true,
-    secret,
+    home: g.home,
+    configFile: g.configFile,
+    debug: g.debug,
+    secret: g.secret ? { value: g.secret.value, source: g.secret.source } : undefined,
   }
+}
+
+/**
+ * What a successful sign-in remembers: the config file as it should be afterwards, or undefined
+ * when nothing changes. Every remembered key holds the run's effective value when that differs
+ * from the default, and is dropped when the run used the default, whatever the value's source
+ * (flag, `--dotenv`, environment). Not remembered: the generic `BROWSER` variable and
+ * `--no-browser` (they leave `browser` as it was), and never the client secret.
+ */
+export function rememberedConfig(g: Gathered, s: Settings): ConfigFile | undefined {
+  const next: ConfigFile = { ...g.file }
+  const set = (key: SettingKey, value: string | number, dflt: string | number | undefined) => {
+    if (value === dflt) delete next[key]
+    else next[key] = value
+  }
+  set('tenant', s.tenant, undefined)
+  set('client-id', s.clientId, undefined)
+  set('authority', s.authority, `${DEFAULT_AUTHORITY_HOST}/${s.tenant}`)
+  set('graph-url', s.graphUrl, DEFAULT_GRAPH)
+  set('port', s.port, 5001)
+  set('timeout', s.timeoutSeconds, 300)
+  set('storage', s.storage, 'keychain')
+  const b = g.found.browser
+  if (!g.noBrowser && b !== undefined && b.origin !== 'BROWSER' && b.kind !== 'config') {
+    next.browser = validateSetting('browser', b.value, b.origin)
+  }
+  const same =
+    SETTING_KEYS.every((k) => next[k] === g.file[k]) &&
+    Object.keys(g.file).length === Object.keys(next).length
+  return same ? undefined : next
 }
 
 /** Validates `--scope` values for a command. */

@@ -6,7 +6,7 @@
  */
 import { MetadataCache } from './auth/metadata.js'
 import { TokenService } from './auth/token-service.js'
-import { type GlobalFlags, resolveSettings, type Settings } from './config.js'
+import { type Gathered, type GlobalFlags, gatherSettings, type Settings, settingsFrom } from './config.js'
 import { HttpClient } from './http.js'
 import { type IO, sanitize } from './io.js'
 import { Redactor } from './redact.js'
@@ -23,6 +23,9 @@ import type { CacheStore } from './storage/store.js'
 /** A redacting debug logger, or undefined without `--debug`. */
 export type Debug = ((line: string) => void) | undefined
 
+/** Where the client secret comes from, as `config list` and `doctor` name it. */
+export type SecretSourceKind = 'stdin' | 'dotenv' | 'env' | 'keychain' | 'none'
+
 /** What commands are built from. */
 export interface Factory {
   readonly rt: Runtime
@@ -31,8 +34,12 @@ export interface Factory {
   readonly redactor: Redactor
   /** The global flags; `cli.ts` sets them before any command action runs. */
   flags: GlobalFlags
+  /** Every setting as found in flag, --dotenv, environment and config file, not validated. */
+  gathered(): Gathered
   /** Resolved, validated settings (throws a usage error, exit 2). */
   settings(): Settings
+  /** Where the client secret would come from, never its value (`config list`, `doctor`). */
+  secretSource(): Promise<SecretSourceKind>
   debug(): Debug
   http(): HttpClient
   paths(): CachePaths
@@ -63,11 +70,22 @@ export function createFactory(rt: Runtime): Factory {
     io: rt.io,
     redactor,
     flags: {},
-    settings: once(() => {
-      const s = resolveSettings(f.flags, rt.env, { warn })
-      redactor.add(s.secret?.value)
-      return s
+    gathered: once(() => {
+      const g = gatherSettings(f.flags, rt.env, { warn })
+      redactor.add(g.secret?.value)
+      return g
     }),
+    settings: once(() => settingsFrom(f.gathered(), rt.env)),
+    async secretSource() {
+      if (f.flags.clientSecretStdin === true) return 'stdin'
+      const given = f.gathered().secret
+      if (given) return given.kind
+      try {
+        return (await f.secret().source()).startsWith('keychain') ? 'keychain' : 'none'
+      } catch {
+        return 'none' // no valid tenant and client id: no keychain item to look for
+      }
+    },
     debug: once((): Debug => {
       if (f.flags.debug !== true) return undefined
       return (line) =>
