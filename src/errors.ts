@@ -128,3 +128,15 @@ export function missingSecret(): CliError {
     hint: 'set ENTRA_CLIENT_SECRET, pipe it to --client-secret-stdin, name a file with --dotenv, or store it with `entra-login secret set`',
   })
 }
+
+/**
+ * A cached access token expired and the refresh that would renew it needs the client secret,
+ * which no source gives (exit 2): the user learns why a command that worked before fails now.
+ */
+export function refreshNeedsSecret(): CliError {
+  return new CliError(
+    'SECRET_MISSING',
+    'the cached token expired and a refresh needs the client secret, which is not set',
+    { hint: 'set ENTRA_CLIENT_SECRET, or store it once with `entra-login secret set`' },
+  )
+}

@@ -34,6 +34,8 @@ export interface Factory {
   readonly redactor: Redactor
   /** The global flags; `cli.ts` sets them before any command action runs. */
   flags: GlobalFlags
+  /** Asks for the client secret when no source has it (set by `login` on a terminal). */
+  askSecret: (() => Promise<string>) | undefined
   /** Every setting as found in flag, --dotenv, environment and config file, not validated. */
   gathered(): Gathered
   /** Resolved, validated settings (throws a usage error, exit 2). */
@@ -70,6 +72,7 @@ export function createFactory(rt: Runtime): Factory {
     io: rt.io,
     redactor,
     flags: {},
+    askSecret: undefined,
     gathered: once(() => {
       const g = gatherSettings(f.flags, rt.env, { warn })
       redactor.add(g.secret?.value)
@@ -146,6 +149,7 @@ export function createFactory(rt: Runtime): Factory {
         keychainRequired: s.storage === 'keychain',
         debug: f.debug(),
         onSecret: (v) => redactor.add(v),
+        ask: f.askSecret,
       })
     }),
     tokens: once(() => {

@@ -23,12 +23,18 @@ export interface ClientSecretOptions {
   debug: ((line: string) => void) | undefined
   /** Called with the secret once found (the redactor learns it). */
   onSecret: (value: string) => void
+  /** Asks for it when no source has it (a first `login` on a terminal); undefined: never ask. */
+  ask?: (() => Promise<string>) | undefined
 }
+
+/** Where the secret of this run came from, once looked up. */
+export type SecretFrom = 'stdin' | 'dotenv' | 'env' | 'keychain' | 'prompt'
 
 /** The client secret of one run, looked up lazily. */
 export class ClientSecret {
   readonly #o: ClientSecretOptions
   #value: Promise<string | undefined> | undefined
+  #from: SecretFrom | undefined
 
   constructor(o: ClientSecretOptions) {
     this.#o = o
@@ -41,6 +47,11 @@ export class ClientSecret {
       return v
     })
     return this.#value
+  }
+
+  /** Where the secret came from, after {@link get} found one. */
+  get from(): SecretFrom | undefined {
+    return this.#from
   }
 
   /** Names where the secret would come from, never the value; never reads stdin. */
@@ -67,16 +78,28 @@ export class ClientSecret {
       }
       const value = (await readAll(o.io.stdin)).replace(/\r?\n$/, '')
       if (value === '') throw usageError('--client-secret-stdin read an empty secret')
+      this.#from = 'stdin'
       return value
     }
-    if (o.given) return o.given.value
+    if (o.given) {
+      this.#from = o.given.source.startsWith('--dotenv') ? 'dotenv' : 'env'
+      return o.given.value
+    }
+    let stored: string | undefined
     try {
-      return (await (await o.keychain()).get(o.account)) ?? undefined
+      stored = (await (await o.keychain()).get(o.account)) ?? undefined
     } catch (err) {
       // Duplicate items are a fact to fix, not an unusable keychain.
       if (o.keychainRequired || (err instanceof CliError && err.code === 'KEYCHAIN_DUPLICATE')) throw err
       o.debug?.(`secret: keychain not usable (${(err as Error).message})`)
-      return undefined
     }
+    if (stored !== undefined) {
+      this.#from = 'keychain'
+      return stored
+    }
+    if (o.ask === undefined) return undefined
+    const asked = await o.ask()
+    this.#from = 'prompt'
+    return asked
   }
 }

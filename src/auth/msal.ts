@@ -20,7 +20,7 @@ import {
   ServerError,
   type TokenCacheContext,
 } from '@azure/msal-node'
-import { CliError, missingSecret, notSignedIn } from '../errors.js'
+import { CliError, missingSecret, notSignedIn, refreshNeedsSecret } from '../errors.js'
 import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
 import { damagedCache } from './cache-format.js'
@@ -139,7 +139,10 @@ export class AuthClient {
           req.body = options.body
           if (sentSecret) {
             const secret = await o.clientSecret()
-            if (secret === undefined) throw missingSecret()
+            if (secret === undefined) {
+              const grant = new URLSearchParams(options.body).get('grant_type')
+              throw grant === 'refresh_token' ? refreshNeedsSecret() : missingSecret()
+            }
             req.body = req.body.replace(SECRET_PLACEHOLDER, encodeURIComponent(secret))
           }
         }

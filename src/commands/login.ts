@@ -19,12 +19,14 @@ import type { Debug, Factory } from '../factory.js'
 import { type GraphUser, getMe } from '../graph.js'
 import type { HttpClient } from '../http.js'
 import { sanitize, say, toJson, writeOut } from '../io.js'
+import { promptSecret } from '../prompt.js'
 import type { Redactor } from '../redact.js'
 import type { Runtime } from '../runtime.js'
 import type { CachePaths } from '../storage/paths.js'
 import { startWaiting } from '../ui/waiting.js'
 import { collect } from './flags.js'
 import { type BrowserStep, browserStep } from './login-browser.js'
+import { askMissingSettings, canPrompt, keepSecret, rememberSettings } from './login-setup.js'
 import { DEFAULT_SCOPES } from './token.js'
 
 /** What `login` runs with. */
@@ -46,6 +48,10 @@ export interface LoginOptions {
   scopes: string[]
   /** `--paste`: also read the redirected address from standard input (auth/paste.ts). */
   paste?: boolean
+  /** Once the sign-in is stored: remember the non-secret settings (login-setup.ts). */
+  remember?: () => Promise<void>
+  /** Once the sign-in is stored: offer to keep the client secret in the keychain (login-setup.ts). */
+  keepSecret?: (secret: string) => Promise<void>
 }
 
 /** The scopes every sign-in asks for. */
@@ -58,14 +64,22 @@ export function newCmdLogin(f: Factory, runF: (o: LoginOptions) => Promise<void>
     .option('--json', 'print the profile JSON on stdout even on a terminal')
     .option('--scope <scope>', 'extra Graph scope to request (repeatable)', collect)
     .option('--paste', 'also accept the address the browser ends on, pasted on standard input')
+    .option('--save-secret', 'store the client secret in the OS keychain after signing in, without asking')
     .addHelpText(
       'after',
       '\nExamples:\n  entra-login login --tenant contoso.onmicrosoft.com --client-id <guid>\n  entra-login login --no-browser',
     )
-    .action(async (o: { json?: boolean; scope?: string[]; paste?: boolean }) => {
+    .action(async (o: { json?: boolean; scope?: string[]; paste?: boolean; saveSecret?: boolean }) => {
       checkPasteFlags(o.paste === true, f.flags.clientSecretStdin === true)
       // Checked together with the base scopes (User.Read is Graph), before any request.
       resolveScopes([...BASE_SCOPES, ...(o.scope ?? [])])
+      // A first run on a terminal: ask for what no source gives (never on a pipe: exit 2 as ever).
+      const interactive = canPrompt(f.io, f.flags.clientSecretStdin === true)
+      if (interactive) {
+        await askMissingSettings(f.io, f.gathered(), f.rt.signal)
+        f.askSecret = () =>
+          promptSecret(f.io, `Client secret of app ${f.settings().clientId} (input hidden):`, f.rt.signal)
+      }
       await runF({
         rt: f.rt,
         settings: f.settings,
@@ -79,6 +93,22 @@ export function newCmdLogin(f: Factory, runF: (o: LoginOptions) => Promise<void>
         json: o.json === true,
         scopes: resolveScopes(o.scope),
         paste: o.paste === true,
+        remember: () => rememberSettings(f.io, f.gathered(), f.settings()),
+        keepSecret: (secret) =>
+          keepSecret(
+            {
+              io: f.io,
+              signal: f.rt.signal,
+              env: f.rt.env,
+              randomBytes: f.rt.randomBytes,
+              save: o.saveSecret === true,
+              interactive,
+              from: () => f.secret().from,
+              keychain: f.keychain,
+              account: () => f.paths().secretAccount,
+            },
+            secret,
+          ),
       })
     })
 }
@@ -277,6 +307,11 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       throw err
     }
     await loopback.finish(200, successPage(claims))
+    // The next shell needs no settings; the secret may go to the keychain (asked on a terminal,
+    // so the paste reader lets go of stdin first).
+    paste?.close()
+    await opts.remember?.()
+    await opts.keepSecret?.(secret)
 
     let me: GraphUser
     try {

@@ -7,7 +7,7 @@ import { Command } from 'commander'
 import type { TokenService } from '../auth/token-service.js'
 import type { Factory } from '../factory.js'
 import { type IO, say } from '../io.js'
-import type { Keychain } from '../storage/keychain.js'
+import { forSecret, type Keychain } from '../storage/keychain.js'
 
 /** What `logout` runs with. */
 export interface LogoutOptions {
@@ -25,13 +25,19 @@ export function newCmdLogout(f: Factory, runF: (o: LogoutOptions) => Promise<voi
     .description('forget the cached tokens (and with --all, the stored client secret)')
     .option('--all', 'also remove the client secret stored with `secret set`')
     .action(async (o: { all?: boolean }) => {
-      await runF({
+      const run = runF({
         io: f.io,
         tokens: f.tokens,
         all: o.all === true,
         keychain: f.keychain,
         secretAccount: () => f.paths().secretAccount,
       })
+      // With --all the keychain also holds the secret: its alternative is ENTRA_CLIENT_SECRET.
+      await (o.all === true
+        ? run.catch((err: unknown) => {
+            throw forSecret(err)
+          })
+        : run)
     })
 }
 

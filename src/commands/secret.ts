@@ -8,7 +8,7 @@ import { usageError } from '../errors.js'
 import type { Factory } from '../factory.js'
 import { type IO, readAll, say } from '../io.js'
 import { promptSecret } from '../prompt.js'
-import type { Keychain } from '../storage/keychain.js'
+import { forSecret, type Keychain } from '../storage/keychain.js'
 
 /** What `secret set` and `secret delete` run with. */
 export interface SecretOptions {
@@ -41,12 +41,17 @@ export function newCmdSecret(
     .command('set')
     .description('store the client secret (read from stdin, or a hidden prompt on a terminal)')
     .addHelpText('after', '\nExample:\n  printf %s "$SECRET" | entra-login secret set')
-    .action(async () => runSet(secretOptions(f)))
+    .action(async () => runSet(secretOptions(f)).catch(rethrowForSecret))
   secret
     .command('delete')
     .description('remove the stored client secret')
-    .action(async () => runDelete(secretOptions(f)))
+    .action(async () => runDelete(secretOptions(f)).catch(rethrowForSecret))
   return secret
+}
+
+/** An unusable keychain, worded for the secret (the alternative is ENTRA_CLIENT_SECRET). */
+function rethrowForSecret(err: unknown): never {
+  throw forSecret(err)
 }
 
 /** Stores the secret. */

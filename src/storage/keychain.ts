@@ -54,9 +54,37 @@ function afterClearing(account: string): string | undefined {
 type Env = Readonly<Record<string, string | undefined>>
 
 const NO_KEYCHAIN_HINT = 'or pass `--storage file` to keep tokens in a 0600 file instead (unencrypted)'
+/** For the client secret, `--storage file` is no help: the alternative is the environment. */
+const NO_KEYCHAIN_SECRET_HINT =
+  'or keep the secret out of the keychain: set ENTRA_CLIENT_SECRET where entra-login runs'
+
+/** An unusable keychain (exit 6): what is missing and how to fix it, kept apart for rewording. */
+export class KeychainUnavailable extends CliError {
+  readonly what: string
+  readonly fix: string
+
+  constructor(what: string, fix: string, cause: unknown) {
+    super('STORAGE', `secure storage unavailable: ${what}`, { hint: `${fix} ${NO_KEYCHAIN_HINT}`, cause })
+    this.what = what
+    this.fix = fix
+  }
+}
+
+/**
+ * The same failure worded for the client secret (`secret set|delete`, `logout --all`, saving the
+ * secret after login): its alternative is ENTRA_CLIENT_SECRET, not `--storage file`. Other errors
+ * pass through.
+ */
+export function forSecret(err: unknown): unknown {
+  if (!(err instanceof KeychainUnavailable)) return err
+  return new CliError('STORAGE', err.message, {
+    hint: `${err.fix} ${NO_KEYCHAIN_SECRET_HINT}`,
+    cause: err.cause,
+  })
+}
 
 /** Turns a keychain failure into exit 6 with a hint that names what is missing. */
-export function keychainError(err: unknown, env: Env): CliError {
+export function keychainError(err: unknown, env: Env): KeychainUnavailable {
   const msg = String((err as Error)?.message ?? err)
   let what: string
   let fix: string
@@ -80,10 +108,7 @@ export function keychainError(err: unknown, env: Env): CliError {
     what = `the keychain failed: ${msg.slice(0, 200)}`
     fix = 'check that your OS keychain is available,'
   }
-  return new CliError('STORAGE', `secure storage unavailable: ${what}`, {
-    hint: `${fix} ${NO_KEYCHAIN_HINT}`,
-    cause: err,
-  })
+  return new KeychainUnavailable(what, fix, err)
 }
 
 /** Loads the native library and returns the keychain; throws exit 6 if it cannot be used. */
@@ -92,10 +117,11 @@ export async function openKeychain(env: Env): Promise<Keychain> {
   try {
     lib = await import('@napi-rs/keyring')
   } catch (err) {
-    throw new CliError('STORAGE', `secure storage unavailable: the keychain library could not load`, {
-      hint: `reinstall entra-login for this platform, ${NO_KEYCHAIN_HINT}`,
-      cause: err,
-    })
+    throw new KeychainUnavailable(
+      'the keychain library could not load',
+      'reinstall entra-login for this platform,',
+      err,
+    )
   }
   const options = { linux: { store: 'secret-service' as const } }
   const entry = (account: string) => {

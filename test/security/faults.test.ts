@@ -355,7 +355,8 @@ describe('README Security › Refresh failures: not signed in needs no network',
       expect(again.code).toBe(0)
       expect(again.stderr).toBe('Nothing to remove: not signed in.\n')
       expect(s.requests).toEqual([])
-      expect(readdirSync(home).filter((n) => !n.endsWith('.lock'))).toEqual([])
+      // Only the remembered settings stay: logout forgets tokens, not settings.
+      expect(readdirSync(home).filter((n) => !n.endsWith('.lock'))).toEqual(['config.json'])
     },
   )
 })
@@ -539,7 +540,7 @@ describe('21. Atomic writes', () => {
     expect(oldRefreshToken).toBeDefined()
     const filesBefore = readdirSync(home).sort()
     const id = basename(cache).slice('cache-'.length, -'.json'.length)
-    expect(filesBefore).toEqual([`authority-${id}.json`, `cache-${id}.json`])
+    expect(filesBefore).toEqual([`authority-${id}.json`, `cache-${id}.json`, 'config.json'])
 
     const { written, pid } = await killMidWrite(env)
 
@@ -568,15 +569,15 @@ describe('21. Atomic writes', () => {
     expect(refreshes.map((q) => q.form?.grant_type)).toEqual(['refresh_token'])
     expect(refreshes[0]?.form?.refresh_token).toBe(oldRefreshToken)
     // Its cache write (under the lock it took over) removed the killed write's temp file.
-    expect(readdirSync(home).sort()).toEqual([`authority-${id}.json`, `cache-${id}.json`])
+    expect(readdirSync(home).sort()).toEqual([`authority-${id}.json`, `cache-${id}.json`, 'config.json'])
   })
 
-  it('after a SIGKILLed cache write (file storage), logout removes the temp file with the tokens too: the home is left empty', async () => {
+  it('after a SIGKILLed cache write (file storage), logout removes the temp file with the tokens too: only the remembered settings are left', async () => {
     await logoutAfterKilledWrite('file')
   })
 
   it.skipIf(needs('secret-service'))(
-    'after a SIGKILLed cache write (keychain storage), logout removes the temp file with the tokens too: the home is left empty',
+    'after a SIGKILLed cache write (keychain storage), logout removes the temp file with the tokens too: only the remembered settings are left',
     async () => {
       await logoutAfterKilledWrite('keychain')
     },
@@ -605,13 +606,15 @@ async function logoutAfterKilledWrite(storage: 'file' | 'keychain'): Promise<voi
     `authority-${id}.json`,
     `cache-${id}.${ext}`,
     `cache-${id}.lock`,
+    'config.json',
   ])
 
   const r = await runCli(['logout'], { env })
   expect(r.code, r.stderr).toBe(0)
   expect(r.stdout).toBe('')
   expect(r.stderr).toBe('Signed out: the cached tokens were removed.\n')
-  expect(readdirSync(home)).toEqual([])
+  // Tokens and temp files gone; the remembered settings stay.
+  expect(readdirSync(home)).toEqual(['config.json'])
 }
 
 /**

@@ -31,7 +31,8 @@ function entries(dir: string): string[] {
     .map((f) => `${f.replace(/-[0-9a-f]{16}\./, '-<id>.')} ${mode(join(dir, f))}`)
 }
 
-const SIGNED_IN = ['authority-<id>.json 600', 'cache-<id>.json 600']
+/** A signed-in ENTRA_LOGIN_HOME: the cache, the saved metadata and the remembered settings (issue 10). */
+const SIGNED_IN = ['authority-<id>.json 600', 'cache-<id>.json 600', 'config.json 600']
 
 describe('Home folder mode', () => {
   it('creates ENTRA_LOGIN_HOME two levels deep as 0700, the folder above it too, under umask 022', async () => {
@@ -56,9 +57,14 @@ describe('Home folder mode', () => {
     expect(mode(join(userHome, '.local'))).toBe('700')
     expect(mode(join(userHome, '.local/share'))).toBe('700')
     expect(mode(join(userHome, '.local/share/entra-login'))).toBe('700')
-    expect(entries(join(userHome, '.local/share/entra-login'))).toEqual(SIGNED_IN)
-    // The config folder (~/.config/entra-login/config.json) is only read, never created.
-    expect(entries(userHome)).toEqual(['.local 700'])
+    expect(entries(join(userHome, '.local/share/entra-login'))).toEqual([
+      'authority-<id>.json 600',
+      'cache-<id>.json 600',
+    ])
+    // The remembered settings go to the config folder, created 0700 too, the file 0600.
+    expect(entries(userHome)).toEqual(['.config 700', '.local 700'])
+    expect(entries(join(userHome, '.config'))).toEqual(['entra-login 700'])
+    expect(entries(join(userHome, '.config/entra-login'))).toEqual(['config.json 600'])
     expect(entries(join(userHome, '.local'))).toEqual(['share 700'])
   })
 

@@ -59,7 +59,8 @@ function runAsOther(args: string[], env: Env): Promise<CliResult> {
   )
 }
 
-const SIGNED_IN = ['authority-<id>.json', 'cache-<id>.json']
+/** A signed-in home: the cache, the saved metadata and the remembered settings (issue 10). */
+const SIGNED_IN = ['authority-<id>.json', 'cache-<id>.json', 'config.json']
 
 describe('Read-only home', () => {
   it('a cache hit takes no lock: while a live process holds the lock, token prints the cached token at once, sends no request and leaves the lock alone', async () => {
@@ -84,7 +85,12 @@ describe('Read-only home', () => {
     })
     expect(s.requests).toEqual([])
     expect(readFileSync(lock, 'utf8')).toBe(owner)
-    expect(entries(home)).toEqual([...SIGNED_IN, 'cache-<id>.lock'])
+    expect(entries(home)).toEqual([
+      'authority-<id>.json',
+      'cache-<id>.json',
+      'cache-<id>.lock',
+      'config.json',
+    ])
   })
 
   it.skipIf(needs('mount-readonly-bind'))(
