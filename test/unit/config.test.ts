@@ -2,7 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { resolveSettings } from '../../src/config.js'
+import {
+  effectiveSettings,
+  gatherSettings,
+  readConfigFile,
+  rememberedConfig,
+  resolveSettings,
+  settingsFrom,
+} from '../../src/config.js'
 import { CliError } from '../../src/errors.js'
 import { validateScopes } from '../../src/validate.js'
 
@@ -187,5 +194,132 @@ describe('README Security › Protocol: scopes must all belong to one resource (
   })
   it('refuses scopes for two resources (exit 2)', () => {
     usage(() => validateScopes(['User.Read', 'https://management.azure.com/.default'], '--scope'))
+  })
+})
+
+describe('issue 10: every setting with its source, and what a sign-in remembers', () => {
+  const US = 'https://login.microsoftonline.us'
+
+  it('names the source of each setting: flag, dotenv, env, config or default', () => {
+    const h = home({ 'client-id': CID, timeout: 60 })
+    const envFile = join(h, '.env')
+    writeFileSync(envFile, 'TENANT_ID=envfile.example.com\nCLIENT_SECRET=s3cret-from-file\n')
+    const g = gatherSettings(
+      { dotenv: envFile, storage: 'file' },
+      { ENTRA_LOGIN_HOME: h, ENTRA_PORT: '6000' },
+      quiet,
+    )
+    expect(effectiveSettings(g)).toEqual({
+      tenant: { value: 'envfile.example.com', source: 'dotenv', origin: `ENTRA_TENANT_ID in ${envFile}` },
+      'client-id': { value: CID, source: 'config', origin: `"client-id" in ${join(h, 'config.json')}` },
+      authority: {
+        value: 'https://login.microsoftonline.com/envfile.example.com',
+        source: 'default',
+        origin: 'default',
+      },
+      'graph-url': { value: 'https://graph.microsoft.com', source: 'default', origin: 'default' },
+      port: { value: 6000, source: 'env', origin: 'ENTRA_PORT' },
+      browser: { value: null, source: 'default', origin: 'default' },
+      timeout: { value: 60, source: 'config', origin: `"timeout" in ${join(h, 'config.json')}` },
+      storage: { value: 'file', source: 'flag', origin: '--storage' },
+    })
+    expect(g.secret).toEqual({ value: 's3cret-from-file', source: `--dotenv ${envFile}`, kind: 'dotenv' })
+  })
+
+  it('never throws for config list: a missing tenant is null from "default", an invalid port keeps its text and its error', () => {
+    const g = gatherSettings({}, { ENTRA_LOGIN_HOME: home(), ENTRA_PORT: 'abc' }, quiet)
+    const e = effectiveSettings(g)
+    expect(e.tenant).toEqual({ value: null, source: 'default', origin: 'default' })
+    expect(e['client-id']).toEqual({ value: null, source: 'default', origin: 'default' })
+    expect(e.port.value).toBe('abc')
+    expect(e.port.source).toBe('env')
+    expect(e.port.error?.message).toBe('invalid port "abc" (from ENTRA_PORT)')
+  })
+
+  it('reads the pre-0.2 spellings clientId and graphUrl; the new spelling wins when both are there', () => {
+    const h = home({
+      clientId: CID,
+      graphUrl: 'https://graph.microsoft.us',
+      'graph-url': 'https://dod-graph.microsoft.us',
+    })
+    const warnings: string[] = []
+    const file = readConfigFile(join(h, 'config.json'), (l) => warnings.push(l))
+    expect(file).toEqual({ 'client-id': CID, 'graph-url': 'https://dod-graph.microsoft.us' })
+    expect(warnings).toEqual([])
+  })
+
+  it("a --tenant flag over a remembered authority keeps the remembered cloud with the flag's tenant", () => {
+    const h = home({ tenant: 'a.example.com', 'client-id': CID, authority: `${US}/a.example.com` })
+    const s = resolveSettings({ tenant: 'b.example.com' }, { ENTRA_LOGIN_HOME: h }, quiet)
+    expect(s.tenant).toBe('b.example.com')
+    expect(s.authority).toBe(`${US}/b.example.com`)
+    // An --authority flag over a remembered tenant: the flag's tenant.
+    const t = resolveSettings({ authority: `${US}/c.example.com` }, { ENTRA_LOGIN_HOME: h }, quiet)
+    expect(t.authority).toBe(`${US}/c.example.com`)
+    expect(t.tenant).toBe('c.example.com')
+  })
+
+  it('from one rank (both in the config file) a tenant and authority that disagree are exit 2', () => {
+    const h = home({ tenant: 'a.example.com', 'client-id': CID, authority: `${US}/b.example.com` })
+    const err = usage(() => resolveSettings({}, { ENTRA_LOGIN_HOME: h }, quiet))
+    expect(err.message).toBe(
+      `"tenant" in ${join(h, 'config.json')} (a.example.com) does not match the tenant in "authority" in ${join(h, 'config.json')} (b.example.com)`,
+    )
+  })
+
+  it('remembers every effective non-default value, from flag, dotenv or env alike, and drops defaults', () => {
+    const h = home({ port: 7000, browser: 'firefox', storage: 'file' })
+    const envFile = join(h, '.env')
+    writeFileSync(envFile, `ENTRA_AUTHORITY=${US}/${TID}\nCLIENT_SECRET=never-written\n`)
+    const env = {
+      ENTRA_LOGIN_HOME: h,
+      ENTRA_CLIENT_ID: CID.toUpperCase(),
+      ENTRA_GRAPH_URL: 'https://graph.microsoft.us/',
+    }
+    const flags = { dotenv: envFile, port: '5001', timeout: '45', storage: 'keychain' }
+    const g = gatherSettings(flags, env, quiet)
+    expect(rememberedConfig(g, settingsFrom(g, env))).toEqual({
+      tenant: TID,
+      'client-id': CID,
+      authority: `${US}/${TID}`,
+      'graph-url': 'https://graph.microsoft.us',
+      browser: 'firefox',
+      timeout: 45,
+    })
+  })
+
+  it('does not remember the generic BROWSER variable or --no-browser, and never the secret', () => {
+    const h = home({ browser: 'firefox' })
+    const env = {
+      ENTRA_LOGIN_HOME: h,
+      ENTRA_TENANT_ID: TID,
+      ENTRA_CLIENT_ID: CID,
+      BROWSER: 'w3m',
+      ENTRA_CLIENT_SECRET: 'x',
+    }
+    const g = gatherSettings({}, env, quiet)
+    expect(rememberedConfig(g, settingsFrom(g, env))).toEqual({
+      tenant: TID,
+      'client-id': CID,
+      browser: 'firefox',
+    })
+    const noBrowser = gatherSettings({ browser: false }, { ...env, ENTRA_BROWSER: 'chromium' }, quiet)
+    expect(rememberedConfig(noBrowser, settingsFrom(noBrowser, env))).toEqual({
+      tenant: TID,
+      'client-id': CID,
+      browser: 'firefox',
+    })
+    const withEntraBrowser = gatherSettings({}, { ...env, ENTRA_BROWSER: 'chromium' }, quiet)
+    expect(rememberedConfig(withEntraBrowser, settingsFrom(withEntraBrowser, env))).toEqual({
+      tenant: TID,
+      'client-id': CID,
+      browser: 'chromium',
+    })
+  })
+
+  it("nothing to remember when the file already holds the run's settings", () => {
+    const h = home({ tenant: TID, 'client-id': CID })
+    const g = gatherSettings({}, { ENTRA_LOGIN_HOME: h }, quiet)
+    expect(rememberedConfig(g, settingsFrom(g, {}))).toBeUndefined()
   })
 })
