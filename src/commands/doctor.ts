@@ -447,7 +447,9 @@ async function authorityCheck(
       }
     if (r.code === 'NETWORK' || r.code === 'THROTTLED' || r.code === 'UNEXPECTED_REDIRECT')
       return { result: { ...r, fix: NETWORK_FIX }, sentAt, receivedAt }
-    return { result: r, sentAt, receivedAt }
+    // The identity provider's own error, worded by metadata.ts for a sign-in: here nothing signed in.
+    const detail = r.detail.replace(/^sign-in failed: /, `${s.authorityHost} answered: `)
+    return { result: { ...r, detail }, sentAt, receivedAt }
   }
 }
 
