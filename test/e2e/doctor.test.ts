@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
-import { tmpdir } from 'node:os'
+import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { needs } from '../support/capabilities.js'
@@ -386,6 +386,24 @@ describe('entra-login doctor: a failing check → ✗ with its fix, checks needi
         ]),
       )
       expect(r.code).toBe(5)
+    },
+  )
+
+  it.skipIf(needs('ipv6-loopback', 'lan-ipv4'))(
+    'a port held only on a LAN address is no problem: doctor binds the loopback addresses login binds, never a wildcard; exit 0',
+    async () => {
+      const lan = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a?.family === 'IPv4' && !a.internal)?.address as string
+      const server = createServer()
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen({ host: lan, port: PORT, exclusive: true }, resolve)
+      })
+      held.push(server)
+      const r = await doctor()
+      expect(r.stderr).toBe(text(allGood(r.home)))
+      expect(r.code).toBe(0)
     },
   )
 
