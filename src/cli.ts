@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander'
 import { newCmdConfig } from './commands/config.js'
+import { newCmdDoctor } from './commands/doctor.js'
 import { newCmdLogin } from './commands/login.js'
 import { newCmdLogout } from './commands/logout.js'
 import { newCmdSecret } from './commands/secret.js'
@@ -89,6 +90,7 @@ export function buildProgram(f: Factory): Command {
     newCmdLogout(f),
     newCmdSecret(f),
     newCmdConfig(f),
+    newCmdDoctor(f),
   ]) {
     program.addCommand(cmd)
   }

@@ -112,7 +112,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 }
 
 /** The bind errors that mean "this machine has no IPv6 loopback" (nobody can listen there either). */
-function noIPv6(err: unknown): boolean {
+export function noIPv6(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code
   return code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT'
 }

@@ -42,11 +42,22 @@ export async function fetchAuthorityMetadata(
   http: HttpClient,
   authority: string,
 ): Promise<AuthorityMetadata> {
+  return (await discoverAuthority(http, authority)).metadata
+}
+
+/**
+ * {@link fetchAuthorityMetadata} with the answer's headers too (`doctor` compares its `date`
+ * with this machine's clock). Same request, same checks, same errors; nothing is saved.
+ */
+export async function discoverAuthority(
+  http: HttpClient,
+  authority: string,
+): Promise<{ metadata: AuthorityMetadata; headers: Record<string, string> }> {
   const url = `${authority}/v2.0/.well-known/openid-configuration`
   const res = await http.send({ method: 'GET', url })
   const body = parseJson(res, url)
   if (res.status !== 200) throw idpFailure(parseIdpError(body), res.status, 'discovery')
-  return checkMetadata(body, authority)
+  return { metadata: checkMetadata(body, authority), headers: res.headers }
 }
 
 /**

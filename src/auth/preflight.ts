@@ -199,6 +199,25 @@ function failureReason(err: unknown, host: string, timeoutMs: number): string {
  * INTERRUPTED/TERMINATED on a signal; otherwise returns (the login goes on).
  */
 export async function preflight(o: PreflightOptions): Promise<void> {
+  await preflightOutcome(o)
+}
+
+/** What a pre-flight that did not stop found: `doctor` words each case; `login` goes on in all of them. */
+export type PreflightOutcome =
+  /** A 3xx (to a sign-in page, or back to the redirect URI): the app registration is accepted. */
+  | { kind: 'redirect'; status: number }
+  /** A page without a registration error (a sign-in page, or an error that is not about the registration). */
+  | { kind: 'page'; status: number; codes: number[] }
+  /** A page over 1 MiB, not examined. */
+  | { kind: 'too-large'; status: number }
+  /** The request did not complete (network, TLS, timeout): `reason` in a few words. */
+  | { kind: 'unreachable'; reason: string }
+
+/**
+ * {@link preflight}, returning what it found when it does not stop: the same request, the same
+ * debug lines, the same errors (APP_REGISTRATION, INTERRUPTED/TERMINATED).
+ */
+export async function preflightOutcome(o: PreflightOptions): Promise<PreflightOutcome> {
   const timeoutMs = o.timeoutMs ?? PREFLIGHT_TIMEOUT_MS
   const target = new URL(o.url)
   const where = `${target.origin}${target.pathname}`
@@ -218,19 +237,18 @@ export async function preflight(o: PreflightOptions): Promise<void> {
       // Not read, not followed, and its Location is not logged (it may carry a code).
       await res.body?.cancel().catch(() => {})
       o.debug?.(`pre-flight: HTTP ${status}, a redirect: the app registration is accepted`)
-      return
+      return { kind: 'redirect', status }
     }
     page = await readCapped(res, PREFLIGHT_MAX_BYTES)
   } catch (err) {
     if (o.signal.aborted) throw interrupted(o.signal)
-    o.debug?.(
-      `pre-flight: could not check the app registration (${failureReason(err, target.host, timeoutMs)}); going on`,
-    )
-    return
+    const reason = failureReason(err, target.host, timeoutMs)
+    o.debug?.(`pre-flight: could not check the app registration (${reason}); going on`)
+    return { kind: 'unreachable', reason }
   }
   if (page === undefined) {
     o.debug?.(`pre-flight: HTTP ${status} with a page over 1 MiB, not examined; going on`)
-    return
+    return { kind: 'too-large', status }
   }
   const codes = pageErrorCodes(page)
   for (const code of codes) {
@@ -245,6 +263,7 @@ export async function preflight(o: PreflightOptions): Promise<void> {
       ? `pre-flight: HTTP ${status}, no registration error on the page; going on`
       : `pre-flight: HTTP ${status}, AADSTS${codes.join(', AADSTS')} on the page, not a registration error; going on`,
   )
+  return { kind: 'page', status, codes }
 }
 
 /**

@@ -75,6 +75,10 @@ async function handle(s: StandInState, req: IncomingMessage, res: ServerResponse
   }
   if (kind === 'exfil') record.body = raw
   s.requests.push(record)
+  if (s.behaviour.dateOffsetSeconds !== null) {
+    // Kept by writeHead(status, headers) below, and Node then sends no Date of its own.
+    res.setHeader('date', new Date(time + s.behaviour.dateOffsetSeconds * 1000).toUTCString())
+  }
 
   const requestCorrelation = headerValue(req.headers['client-request-id'])
   const correlationId = requestCorrelation && isGuid(requestCorrelation) ? requestCorrelation : randomUUID()

@@ -104,6 +104,7 @@ export function defaultBehaviour(): StandInBehaviour {
     idTokenClaims: null,
     accessTokenClaims: null,
     tokenResponse: null,
+    dateOffsetSeconds: null,
     queue: [],
   }
 }

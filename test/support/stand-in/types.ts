@@ -125,6 +125,12 @@ export interface StandInBehaviour {
    */
   tokenResponse: Record<string, unknown> | null
   /**
+   * While set, every answer's `Date` header is this machine's time plus this many seconds (e.g. 600: the
+   * server's clock is 10 minutes ahead), so a clock-skew check meets a known offset. Default `null`: the
+   * `Date` Node sends, this machine's time.
+   */
+  dateOffsetSeconds: number | null
+  /**
    * Faults for upcoming requests, consumed in order: the first entry whose `match` equals the endpoint of
    * an incoming request is removed and answered instead of the normal handling. Default `[]`.
    */
