@@ -12,7 +12,13 @@ const common = {
   // Native addon, and libraries only some commands load (dynamic imports): from node_modules at
   // run time, so other commands never parse them. `open` stays bundled: from node_modules it
   // would run its own copy of xdg-open instead of the one on PATH.
-  external: ['@napi-rs/keyring', '@inquirer/password', '@inquirer/input', '@inquirer/confirm', 'yocto-spinner'],
+  external: [
+    '@napi-rs/keyring',
+    '@inquirer/password',
+    '@inquirer/input',
+    '@inquirer/confirm',
+    'yocto-spinner',
+  ],
   // Some bundled CommonJS (msal's deps) calls require(); give ESM output a real one.
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
