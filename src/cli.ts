@@ -13,6 +13,7 @@ import { newCmdWhoami } from './commands/whoami.js'
 import type { GlobalFlags } from './config.js'
 import { CliError, ExitCode, usageError } from './errors.js'
 import { createFactory, type Factory } from './factory.js'
+import { helpConfiguration, ROOT_HELP_TAIL } from './help.js'
 import { sanitize, sanitizeLines, toJson, writeOut } from './io.js'
 import type { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
@@ -26,9 +27,17 @@ function rootCommand(): Command {
     .description('Sign in to Microsoft Entra ID from a terminal and hand identity and tokens to scripts.')
     .version(VERSION, '-V, --version')
     .addOption(
-      new Option('--tenant <id>', 'tenant GUID or domain, organizations, or common [env: ENTRA_TENANT_ID]'),
+      new Option(
+        '--tenant <id>',
+        'tenant GUID or domain, organizations, or common [env: ENTRA_TENANT_ID] (default: none, required)',
+      ),
     )
-    .addOption(new Option('--client-id <id>', "the app's Application (client) ID [env: ENTRA_CLIENT_ID]"))
+    .addOption(
+      new Option(
+        '--client-id <id>',
+        "the app's Application (client) ID [env: ENTRA_CLIENT_ID] (default: none, required)",
+      ),
+    )
     .addOption(
       new Option(
         '--client-secret-stdin',
@@ -41,8 +50,18 @@ function rootCommand(): Command {
         'read ENTRA_* (or TENANT_ID, CLIENT_ID, CLIENT_SECRET) from a dotenv file',
       ),
     )
-    .addOption(new Option('--authority <url>', 'full authority URL with the tenant [env: ENTRA_AUTHORITY]'))
-    .addOption(new Option('--graph-url <url>', 'Microsoft Graph base URL [env: ENTRA_GRAPH_URL]'))
+    .addOption(
+      new Option(
+        '--authority <url>',
+        'full authority URL with the tenant [env: ENTRA_AUTHORITY] (default: https://login.microsoftonline.com/<tenant>)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--graph-url <url>',
+        'Microsoft Graph base URL [env: ENTRA_GRAPH_URL] (default: https://graph.microsoft.com)',
+      ),
+    )
     .addOption(
       new Option(
         '--port <n>',
@@ -50,7 +69,10 @@ function rootCommand(): Command {
       ),
     )
     .addOption(
-      new Option('--browser <path>', 'program to open the sign-in URL with [env: ENTRA_BROWSER, BROWSER]'),
+      new Option(
+        '--browser <path>',
+        'program to open the sign-in URL with [env: ENTRA_BROWSER, BROWSER] (default: the system browser, where one can be shown)',
+      ),
     )
     .addOption(new Option('--no-browser', 'do not open a browser; print the URL and wait'))
     .addOption(
@@ -59,8 +81,14 @@ function rootCommand(): Command {
         'how long login waits for the browser [env: ENTRA_TIMEOUT] (default: 300)',
       ),
     )
-    .addOption(new Option('--storage <kind>', 'where tokens are kept: keychain or file [env: ENTRA_STORAGE]'))
+    .addOption(
+      new Option(
+        '--storage <kind>',
+        'where tokens are kept: keychain or file [env: ENTRA_STORAGE] (default: keychain)',
+      ),
+    )
     .addOption(new Option('--debug', 'verbose, redacted diagnostics on stderr (and error codes)'))
+    .addHelpText('after', ROOT_HELP_TAIL)
 }
 
 /** Gives every command in the tree the same error and output handling as the root. */
@@ -69,10 +97,14 @@ function inherit(cmd: Command, root: Command, rt: Runtime): void {
     .showHelpAfterError('(run `entra-login --help` for usage)')
     .showSuggestionAfterError(true)
     .exitOverride()
+    .configureHelp(helpConfiguration)
     .configureOutput({
       writeOut: (s) => rt.io.stdout.write(s),
       // Usage errors quote what was typed: escaped like any other text for the terminal.
       writeErr: (s) => rt.io.stderr.write(sanitizeLines(s)),
+      // Help wraps at the terminal's width, or at 80 columns when the stream is no terminal.
+      getOutHelpWidth: () => (rt.io.stdoutIsTTY && process.stdout.columns) || 80,
+      getErrHelpWidth: () => (rt.io.stderrIsTTY && process.stderr.columns) || 80,
     })
   for (const sub of cmd.commands) inherit(sub, root, rt)
 }
