@@ -4,6 +4,7 @@
  * lines and an exit code (through the table in `errors.ts`).
  */
 import { Command, CommanderError, Option } from 'commander'
+import { newCmdCompletion } from './commands/completion.js'
 import { newCmdLogin } from './commands/login.js'
 import { newCmdLogout } from './commands/logout.js'
 import { newCmdSecret } from './commands/secret.js'
@@ -122,6 +123,8 @@ export function buildProgram(f: Factory): Command {
   ]) {
     program.addCommand(cmd)
   }
+  // Its script covers the whole tree, read when it runs.
+  program.addCommand(newCmdCompletion(f))
   inherit(program, program, f.rt)
   return program
 }

@@ -40,8 +40,8 @@ export function declaredGlobalOptions(cmd: Command): readonly GlobalOptionName[]
   return undefined
 }
 
-/** The root's options that `cmd` declared, in the root's order. */
-function visibleGlobalOptions(cmd: Command): Option[] {
+/** The root's options that `cmd` declared, in the root's order: what its help lists and Tab offers. */
+export function globalOptionsOf(cmd: Command): Option[] {
   const names: readonly string[] = declaredGlobalOptions(cmd) ?? []
   let root = cmd
   while (root.parent) root = root.parent
@@ -52,7 +52,7 @@ function visibleGlobalOptions(cmd: Command): Option[] {
 /** The help configuration every command gets (`cli.ts`): global options filtered per command. */
 export const helpConfiguration: Partial<Help> = {
   showGlobalOptions: true,
-  visibleGlobalOptions,
+  visibleGlobalOptions: globalOptionsOf,
 }
 
 /** The end of `entra-login --help`: exit codes (`EXIT_CODES` in errors.ts), environment, examples. */
