@@ -6,19 +6,23 @@
 import type { Command, Help, Option } from 'commander'
 
 /** The root's options a command can take, by long flag (they are defined in `cli.ts`). */
-export type GlobalOptionName =
-  | '--tenant'
-  | '--client-id'
-  | '--client-secret-stdin'
-  | '--dotenv'
-  | '--authority'
-  | '--graph-url'
-  | '--port'
-  | '--browser'
-  | '--no-browser'
-  | '--timeout'
-  | '--storage'
-  | '--debug'
+export const GLOBAL_OPTION_NAMES = [
+  '--tenant',
+  '--client-id',
+  '--client-secret-stdin',
+  '--dotenv',
+  '--authority',
+  '--graph-url',
+  '--port',
+  '--browser',
+  '--no-browser',
+  '--timeout',
+  '--storage',
+  '--debug',
+] as const
+
+/** One of {@link GLOBAL_OPTION_NAMES}. */
+export type GlobalOptionName = (typeof GLOBAL_OPTION_NAMES)[number]
 
 const declared = new WeakMap<Command, readonly GlobalOptionName[]>()
 
