@@ -278,16 +278,20 @@ describe.skipIf(needs('zsh'))('completion: zsh', () => {
 
   it("zsh's line editor completes a unique candidate on Tab (zpty, a real interactive zsh)", async () => {
     const out = join(dir, 'zle-buffers')
-    // An interactive zsh in a pseudo-terminal; ^T writes the edited line to `out`, ^U clears it.
+    const ready = join(dir, 'zle-ready')
+    // An interactive zsh in a pseudo-terminal. zle-line-init creates $3 once its line editor
+    // reads the terminal (keys sent earlier could meet the tty's own line editing); then each
+    // input is typed, Tab, and ^T, which appends the edited line to $2 and clears it.
     const harness = `
       zmodload zsh/zpty
       zpty z zsh -f -i
-      zpty -w z "PS1='> '; ${compinit()}; source \${(q)1}; _dump() { print -r -- \\"[\\$BUFFER]\\" >> \${(q)2} }; zle -N _dump; bindkey '^I' complete-word; bindkey '^T' _dump; print RE''ADY"
-      zpty -r z line '*READY*'
-      for input in "\${@[3,-1]}"; do zpty -w -n z "$input"$'\\t\\x14\\x15'; done
+      zpty -w z "PS1='> '; ${compinit()}; source \${(q)1}; _dump() { print -r -- \\"[\\$BUFFER]\\" >> \${(q)2}; BUFFER= }; zle -N _dump; zle-line-init() { : >> \${(q)3} }; zle -N zle-line-init; bindkey '^I' complete-word; bindkey '^T' _dump"
       integer n=0
-      while (( n++ < 200 )); do
-        [[ -f $2 ]] && (( $(wc -l < $2) >= $# - 2 )) && break
+      while [[ ! -f $3 ]] && (( n++ < 400 )); do sleep 0.05; done
+      for input in "\${@[4,-1]}"; do zpty -w -n z "$input"$'\\t\\x14'; done
+      n=0
+      while (( n++ < 400 )); do
+        [[ -f $2 ]] && (( $(wc -l < $2) >= $# - 3 )) && break
         sleep 0.05
       done
       zpty -d z
@@ -302,7 +306,7 @@ describe.skipIf(needs('zsh'))('completion: zsh', () => {
       'entra-login whoami --po',
       `entra-login --dotenv ${files}/a`,
     ]
-    const r = await runCommand('zsh', ['-f', '-c', harness, 'zsh', scripts.zsh, out, ...inputs], {
+    const r = await runCommand('zsh', ['-f', '-c', harness, 'zsh', scripts.zsh, out, ready, ...inputs], {
       env,
       stdin: 'ignore',
       timeoutMs: 30_000,
