@@ -4,6 +4,7 @@
  * lines and an exit code (through the table in `errors.ts`).
  */
 import { Command, CommanderError, Option } from 'commander'
+import { newCmdCompletion } from './commands/completion.js'
 import { newCmdConfig } from './commands/config.js'
 import { newCmdDoctor } from './commands/doctor.js'
 import { newCmdLogin } from './commands/login.js'
@@ -15,6 +16,7 @@ import { newCmdWhoami } from './commands/whoami.js'
 import type { GlobalFlags } from './config.js'
 import { CliError, ExitCode, usageError } from './errors.js'
 import { createFactory, type Factory } from './factory.js'
+import { helpConfiguration, ROOT_HELP_TAIL } from './help.js'
 import { sanitize, sanitizeLines, toJson, writeOut } from './io.js'
 import type { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
@@ -28,9 +30,17 @@ function rootCommand(): Command {
     .description('Sign in to Microsoft Entra ID from a terminal and hand identity and tokens to scripts.')
     .version(VERSION, '-V, --version')
     .addOption(
-      new Option('--tenant <id>', 'tenant GUID or domain, organizations, or common [env: ENTRA_TENANT_ID]'),
+      new Option(
+        '--tenant <id>',
+        'tenant GUID or domain, organizations, or common [env: ENTRA_TENANT_ID] (default: none, required)',
+      ),
     )
-    .addOption(new Option('--client-id <id>', "the app's Application (client) ID [env: ENTRA_CLIENT_ID]"))
+    .addOption(
+      new Option(
+        '--client-id <id>',
+        "the app's Application (client) ID [env: ENTRA_CLIENT_ID] (default: none, required)",
+      ),
+    )
     .addOption(
       new Option(
         '--client-secret-stdin',
@@ -43,8 +53,18 @@ function rootCommand(): Command {
         'read ENTRA_* (or TENANT_ID, CLIENT_ID, CLIENT_SECRET) from a dotenv file',
       ),
     )
-    .addOption(new Option('--authority <url>', 'full authority URL with the tenant [env: ENTRA_AUTHORITY]'))
-    .addOption(new Option('--graph-url <url>', 'Microsoft Graph base URL [env: ENTRA_GRAPH_URL]'))
+    .addOption(
+      new Option(
+        '--authority <url>',
+        'full authority URL with the tenant [env: ENTRA_AUTHORITY] (default: https://login.microsoftonline.com/<tenant>)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--graph-url <url>',
+        'Microsoft Graph base URL [env: ENTRA_GRAPH_URL] (default: https://graph.microsoft.com)',
+      ),
+    )
     .addOption(
       new Option(
         '--port <n>',
@@ -52,7 +72,10 @@ function rootCommand(): Command {
       ),
     )
     .addOption(
-      new Option('--browser <path>', 'program to open the sign-in URL with [env: ENTRA_BROWSER, BROWSER]'),
+      new Option(
+        '--browser <path>',
+        'program to open the sign-in URL with [env: ENTRA_BROWSER, BROWSER] (default: the system browser, where one can be shown)',
+      ),
     )
     .addOption(new Option('--no-browser', 'do not open a browser; print the URL and wait'))
     .addOption(
@@ -61,8 +84,14 @@ function rootCommand(): Command {
         'how long login waits for the browser [env: ENTRA_TIMEOUT] (default: 300)',
       ),
     )
-    .addOption(new Option('--storage <kind>', 'where tokens are kept: keychain or file [env: ENTRA_STORAGE]'))
+    .addOption(
+      new Option(
+        '--storage <kind>',
+        'where tokens are kept: keychain or file [env: ENTRA_STORAGE] (default: keychain)',
+      ),
+    )
     .addOption(new Option('--debug', 'verbose, redacted diagnostics on stderr (and error codes)'))
+    .addHelpText('after', ROOT_HELP_TAIL)
 }
 
 /** Gives every command in the tree the same error and output handling as the root. */
@@ -71,10 +100,14 @@ function inherit(cmd: Command, root: Command, rt: Runtime): void {
     .showHelpAfterError('(run `entra-login --help` for usage)')
     .showSuggestionAfterError(true)
     .exitOverride()
+    .configureHelp(helpConfiguration)
     .configureOutput({
       writeOut: (s) => rt.io.stdout.write(s),
       // Usage errors quote what was typed: escaped like any other text for the terminal.
       writeErr: (s) => rt.io.stderr.write(sanitizeLines(s)),
+      // Help wraps at the terminal's width, or at 80 columns when the stream is no terminal.
+      getOutHelpWidth: () => (rt.io.stdoutIsTTY && process.stdout.columns) || 80,
+      getErrHelpWidth: () => (rt.io.stderrIsTTY && process.stderr.columns) || 80,
     })
   for (const sub of cmd.commands) inherit(sub, root, rt)
 }
@@ -94,6 +127,8 @@ export function buildProgram(f: Factory): Command {
   ]) {
     program.addCommand(cmd)
   }
+  // Its script covers the whole tree, read when it runs.
+  program.addCommand(newCmdCompletion(f))
   inherit(program, program, f.rt)
   return program
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import envPaths from 'env-paths'
 import { type CliError, usageError } from './errors.js'
+import { SETTING_KEYS, type SettingKey } from './settings-keys.js'
 import { writeFileAtomic } from './storage/atomic.js'
 import { readPrivateFile } from './storage/private.js'
 import {
@@ -67,18 +68,8 @@ export interface Settings {
 
 type Env = Readonly<Record<string, string | undefined>>
 
-/** The remembered settings: the config file's keys, `config` command keys and long flag names. */
-export const SETTING_KEYS = [
-  'tenant',
-  'client-id',
-  'authority',
-  'graph-url',
-  'port',
-  'browser',
-  'timeout',
-  'storage',
-] as const
-export type SettingKey = (typeof SETTING_KEYS)[number]
+// The remembered settings: the config file's keys, `config` command keys and long flag names.
+export { SETTING_KEYS, type SettingKey } from './settings-keys.js'
 
 /** Where a setting's value came from, highest precedence first. */
 export const SOURCE_KINDS = ['flag', 'dotenv', 'env', 'config', 'default'] as const

@@ -18,6 +18,7 @@ import {
 } from '../config.js'
 import { usageError } from '../errors.js'
 import type { Factory, SecretSourceKind } from '../factory.js'
+import { GLOBAL_OPTION_NAMES, globalOptionsFor } from '../help.js'
 import { type IO, sanitize, say, toJson, writeOut } from '../io.js'
 
 /** What the `config` subcommands run with. */
@@ -49,7 +50,8 @@ function settingKey(name: string): SettingKey {
 
 /** The `config` command group. */
 export function newCmdConfig(f: Factory): Command {
-  const config = new Command('config').description(
+  // `list` and `get` show what every global option would give.
+  const config = globalOptionsFor(new Command('config'), GLOBAL_OPTION_NAMES).description(
     'show and change the remembered settings (the config file)',
   )
   config

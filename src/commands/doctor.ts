@@ -40,6 +40,7 @@ import {
 } from '../config.js'
 import { CliError, type ErrorCode, EXIT_CODES, interrupted } from '../errors.js'
 import type { Debug, Factory, SecretSourceKind } from '../factory.js'
+import { GLOBAL_OPTION_NAMES, globalOptionsFor } from '../help.js'
 import type { HttpClient } from '../http.js'
 import { type IO, sanitize, say, toJson, writeOut } from '../io.js'
 import { probeKeychain } from '../storage/keychain.js'
@@ -126,7 +127,8 @@ export interface DoctorOptions {
 
 /** The `doctor` command. */
 export function newCmdDoctor(f: Factory, runF: (o: DoctorOptions) => Promise<void> = doctorRun): Command {
-  return new Command('doctor')
+  // Every global option changes what doctor checks.
+  return globalOptionsFor(new Command('doctor'), GLOBAL_OPTION_NAMES)
     .description(
       'check settings, secret, storage, port, authority, app registration and clock; sign in nothing',
     )

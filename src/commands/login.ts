@@ -17,6 +17,7 @@ import { resolveScopes, type Settings } from '../config.js'
 import { CliError, interrupted, missingSecret } from '../errors.js'
 import type { Debug, Factory } from '../factory.js'
 import { type GraphUser, getMe } from '../graph.js'
+import { globalOptionsFor } from '../help.js'
 import type { HttpClient } from '../http.js'
 import { sanitize, say, toJson, writeOut } from '../io.js'
 import { promptSecret } from '../prompt.js'
@@ -59,7 +60,20 @@ export const BASE_SCOPES = ['openid', 'profile', 'offline_access', 'User.Read']
 
 /** The `login` command. */
 export function newCmdLogin(f: Factory, runF: (o: LoginOptions) => Promise<void> = loginRun): Command {
-  return new Command('login')
+  return globalOptionsFor(new Command('login'), [
+    '--tenant',
+    '--client-id',
+    '--client-secret-stdin',
+    '--dotenv',
+    '--authority',
+    '--graph-url',
+    '--port',
+    '--browser',
+    '--no-browser',
+    '--timeout',
+    '--storage',
+    '--debug',
+  ])
     .description('sign in with the browser and print your Microsoft Graph profile')
     .option('--json', 'print the profile JSON on stdout even on a terminal')
     .option('--scope <scope>', 'extra Graph scope to request (repeatable)', collect)

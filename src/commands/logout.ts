@@ -6,6 +6,7 @@
 import { Command } from 'commander'
 import type { TokenService } from '../auth/token-service.js'
 import type { Factory } from '../factory.js'
+import { globalOptionsFor } from '../help.js'
 import { type IO, say } from '../io.js'
 import { forSecret, type Keychain } from '../storage/keychain.js'
 
@@ -21,7 +22,14 @@ export interface LogoutOptions {
 
 /** The `logout` command. */
 export function newCmdLogout(f: Factory, runF: (o: LogoutOptions) => Promise<void> = logoutRun): Command {
-  return new Command('logout')
+  return globalOptionsFor(new Command('logout'), [
+    '--tenant',
+    '--client-id',
+    '--dotenv',
+    '--authority',
+    '--storage',
+    '--debug',
+  ])
     .description('forget the cached tokens (and with --all, the stored client secret)')
     .option('--all', 'also remove the client secret stored with `secret set`')
     .action(async (o: { all?: boolean }) => {

@@ -6,6 +6,7 @@
 import { Command } from 'commander'
 import { usageError } from '../errors.js'
 import type { Factory } from '../factory.js'
+import { globalOptionsFor } from '../help.js'
 import { type IO, readAll, say } from '../io.js'
 import { promptSecret } from '../prompt.js'
 import { forSecret, type Keychain } from '../storage/keychain.js'
@@ -36,7 +37,13 @@ export function newCmdSecret(
   runSet: (o: SecretOptions) => Promise<void> = secretSetRun,
   runDelete: (o: SecretOptions) => Promise<void> = secretDeleteRun,
 ): Command {
-  const secret = new Command('secret').description("keep the app's client secret in the OS keychain")
+  const secret = globalOptionsFor(new Command('secret'), [
+    '--tenant',
+    '--client-id',
+    '--dotenv',
+    '--authority',
+    '--debug',
+  ]).description("keep the app's client secret in the OS keychain")
   secret
     .command('set')
     .description('store the client secret (read from stdin, or a hidden prompt on a terminal)')

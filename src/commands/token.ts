@@ -6,6 +6,7 @@ import { Command } from 'commander'
 import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes } from '../config.js'
 import type { Factory } from '../factory.js'
+import { globalOptionsFor } from '../help.js'
 import { type IO, writeOut } from '../io.js'
 import { collect } from './flags.js'
 
@@ -22,7 +23,15 @@ export interface TokenOptions {
 
 /** The `token` command: its flags, help and action. */
 export function newCmdToken(f: Factory, runF: (o: TokenOptions) => Promise<void> = tokenRun): Command {
-  return new Command('token')
+  return globalOptionsFor(new Command('token'), [
+    '--tenant',
+    '--client-id',
+    '--client-secret-stdin',
+    '--dotenv',
+    '--authority',
+    '--storage',
+    '--debug',
+  ])
     .description('print an access token (and nothing else) for scripts')
     .option('--scope <scope>', 'scope to get a token for, repeatable (default: User.Read)', collect)
     .addHelpText(

@@ -7,6 +7,7 @@ import type { TokenService } from '../auth/token-service.js'
 import { CliError } from '../errors.js'
 import type { Factory } from '../factory.js'
 import { type GraphUser, getMe } from '../graph.js'
+import { globalOptionsFor } from '../help.js'
 import type { HttpClient } from '../http.js'
 import { type IO, toJson, writeOut } from '../io.js'
 import { DEFAULT_SCOPES } from './token.js'
@@ -22,7 +23,16 @@ export interface WhoamiOptions {
 
 /** The `whoami` command. */
 export function newCmdWhoami(f: Factory, runF: (o: WhoamiOptions) => Promise<void> = whoamiRun): Command {
-  return new Command('whoami')
+  return globalOptionsFor(new Command('whoami'), [
+    '--tenant',
+    '--client-id',
+    '--client-secret-stdin',
+    '--dotenv',
+    '--authority',
+    '--graph-url',
+    '--storage',
+    '--debug',
+  ])
     .description('print your Microsoft Graph profile (JSON) using the cached tokens')
     .addHelpText('after', '\nExample:\n  entra-login whoami | jq -r .mail')
     .action(async () => {
