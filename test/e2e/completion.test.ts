@@ -42,7 +42,7 @@ beforeAll(async () => {
 /** Output lines (none for empty output). */
 const lines = (s: string) => (s === '' ? [] : s.replace(/\n$/, '').split('\n'))
 
-const TOP = ['completion', 'login', 'logout', 'secret', 'status', 'token', 'whoami']
+const TOP = ['completion', 'config', 'doctor', 'login', 'logout', 'secret', 'status', 'token', 'whoami']
 const LOGIN_FLAGS = [
   '--authority',
   '--browser',
@@ -56,6 +56,7 @@ const LOGIN_FLAGS = [
   '--no-browser',
   '--paste',
   '--port',
+  '--save-secret',
   '--scope',
   '--storage',
   '--tenant',
@@ -349,6 +350,8 @@ describe.skipIf(needs('fish'))('completion: fish', () => {
   it('complete -C "entra-login " lists the top-level commands with their descriptions', async () => {
     expect(await fishComplete('entra-login ')).toEqual([
       'completion\tprint a shell completion script (bash, zsh or fish) on stdout',
+      'config\tshow and change the remembered settings (the config file)',
+      'doctor\tcheck settings, secret, storage, port, authority, app registration and clock; sign in nothing',
       'login\tsign in with the browser and print your Microsoft Graph profile',
       'logout\tforget the cached tokens (and with --all, the stored client secret)',
       "secret\tkeep the app's client secret in the OS keychain",

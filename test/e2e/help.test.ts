@@ -24,6 +24,8 @@ describe('help from the built CLI', () => {
         '  --scope <scope>        extra Graph scope to request (repeatable)',
         '  --paste                also accept the address the browser ends on, pasted on',
         '                         standard input',
+        '  --save-secret          store the client secret in the OS keychain after',
+        '                         signing in, without asking',
         '  -h, --help             display help for command',
         '',
         'Global Options:',

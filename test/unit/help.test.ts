@@ -89,6 +89,40 @@ describe('help: each command lists the global options it takes', () => {
       ['--tenant', '--client-id', '--dotenv', '--authority', '--debug'],
     ],
     [['completion'], []],
+    [
+      ['config', 'list'],
+      [
+        '--tenant',
+        '--client-id',
+        '--client-secret-stdin',
+        '--dotenv',
+        '--authority',
+        '--graph-url',
+        '--port',
+        '--browser',
+        '--no-browser',
+        '--timeout',
+        '--storage',
+        '--debug',
+      ],
+    ],
+    [
+      ['doctor'],
+      [
+        '--tenant',
+        '--client-id',
+        '--client-secret-stdin',
+        '--dotenv',
+        '--authority',
+        '--graph-url',
+        '--port',
+        '--browser',
+        '--no-browser',
+        '--timeout',
+        '--storage',
+        '--debug',
+      ],
+    ],
   ])('%j --help lists exactly the global options %j, on stdout, exit 0', async (words, expected) => {
     const r = await cli([...words, '--help'])
     expect(r.code).toBe(0)
