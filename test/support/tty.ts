@@ -20,9 +20,9 @@ function clean(env: Record<string, string | undefined>): Record<string, string> 
 
 const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`
 
-/** `node <CLI> <args>` as one shell-quoted command line. */
-function cliCommand(args: string[]): string {
-  return [process.execPath, CLI, ...args].map(quote).join(' ')
+/** `[wrapper…] node <CLI> <args>` as one shell-quoted command line. */
+function cliCommand(args: string[], wrapper: string[] = []): string {
+  return [...wrapper, process.execPath, CLI, ...args].map(quote).join(' ')
 }
 
 /** Runs the CLI under `script` (stdin /dev/null) and returns its exit code and raw terminal output. */
@@ -57,6 +57,8 @@ export interface TmuxRun {
   waitFor(test: (rows: string[]) => boolean, ms?: number): Promise<string[]>
   /** Presses keys in tmux's notation, e.g. `C-c`. */
   press(keys: string): void
+  /** Types `text` literally, character by character (`send-keys -l`: no key names). */
+  type(text: string): void
   /** Waits for the CLI to exit; its exit status and the final screen (the status line removed). */
   done(ms?: number): Promise<{ code: number; rows: string[] }>
   /** Stops the tmux server and removes its socket folder. */
@@ -65,14 +67,21 @@ export interface TmuxRun {
 
 const EXIT_LINE = /^\[exit (\d+)\]$/
 
-/** Starts the CLI in a fresh tmux server's pane. After it exits the pane shows `[exit <status>]`. */
-export function inTmux(args: string[], env: Record<string, string | undefined>): TmuxRun {
+/**
+ * Starts the CLI in a fresh tmux server's pane. After it exits the pane shows `[exit <status>]`.
+ * `wrapper` runs it behind a command, e.g. `['unshare', '-n']`.
+ */
+export function inTmux(
+  args: string[],
+  env: Record<string, string | undefined>,
+  opts: { wrapper?: string[] } = {},
+): TmuxRun {
   const dir = mkdtempSync(join(tmpdir(), 'entra-login-tmux-'))
   const socket = join(dir, 'sock')
   const tmux = (...a: string[]) =>
     execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...a], { env: clean(env), encoding: 'utf8' })
   // The shell keeps the pane open after the CLI exits, so its last screen can still be read.
-  const command = `${cliCommand(args)}; echo "[exit $?]"; sleep 60`
+  const command = `${cliCommand(args, opts.wrapper)}; echo "[exit $?]"; sleep 60`
   tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'cli', command)
   const screen = () =>
     tmux('capture-pane', '-p', '-J', '-t', 'cli')
@@ -93,6 +102,9 @@ export function inTmux(args: string[], env: Record<string, string | undefined>):
     waitFor,
     press: (keys) => {
       tmux('send-keys', '-t', 'cli', keys)
+    },
+    type: (text) => {
+      tmux('send-keys', '-t', 'cli', '-l', '--', text)
     },
     done: async (ms = 30_000) => {
       const rows = await waitFor((r) => r.some((row) => EXIT_LINE.test(row)), ms)
