@@ -31,10 +31,19 @@ function missing(e: Effective): boolean {
 
 /**
  * On a terminal, asks for the tenant and the client id when no source gives them, checking
- * each as it is typed, and adds the answers to `g` as if given as flags.
+ * each as it is typed, and adds the answers to `g` as if given as flags. With keychain storage
+ * the keychain is proven first (`probe`): a first run without a usable one ends (exit 6) before
+ * anything is asked, not after.
  */
-export async function askMissingSettings(io: IO, g: Gathered, signal: AbortSignal): Promise<void> {
+export async function askMissingSettings(
+  io: IO,
+  g: Gathered,
+  signal: AbortSignal,
+  probe: () => Promise<void>,
+): Promise<void> {
   const all = effectiveSettings(g)
+  if (!missing(all.tenant) && !missing(all['client-id'])) return
+  if (all.storage.value === 'keychain') await probe()
   const asked: string[] = []
   if (missing(all.tenant)) {
     const tenant = await promptText(
@@ -74,10 +83,14 @@ export async function rememberSettings(io: IO, g: Gathered, s: Settings): Promis
     say(io, io.color.yellow(`warning: the settings were not remembered: ${sanitize(reason, 300)}`))
     return
   }
-  say(
-    io,
-    `Remembered ${changed.join(', ')} in ${g.configFile}; \`entra-login config list\` shows every setting.`,
-  )
+  // Keys set to this run's values, and keys dropped because this run used their default.
+  const set = changed.filter((k) => next[k] !== undefined)
+  const dropped = changed.filter((k) => next[k] === undefined)
+  const what =
+    set.length === 0
+      ? `Back to the default in ${g.configFile}: ${dropped.join(', ')}`
+      : `Remembered ${set.join(', ')} in ${g.configFile}${dropped.length > 0 ? `, back to the default: ${dropped.join(', ')}` : ''}`
+  say(io, `${what}; \`entra-login config list\` shows every setting.`)
 }
 
 /** What {@link keepSecret} needs. */

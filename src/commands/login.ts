@@ -23,6 +23,7 @@ import { sanitize, say, toJson, writeOut } from '../io.js'
 import { promptSecret } from '../prompt.js'
 import type { Redactor } from '../redact.js'
 import type { Runtime } from '../runtime.js'
+import { probeKeychain } from '../storage/keychain.js'
 import type { CachePaths } from '../storage/paths.js'
 import { startWaiting } from '../ui/waiting.js'
 import { collect } from './flags.js'
@@ -90,7 +91,9 @@ export function newCmdLogin(f: Factory, runF: (o: LoginOptions) => Promise<void>
       // A first run on a terminal: ask for what no source gives (never on a pipe: exit 2 as ever).
       const interactive = canPrompt(f.io, f.flags.clientSecretStdin === true)
       if (interactive) {
-        await askMissingSettings(f.io, f.gathered(), f.rt.signal)
+        await askMissingSettings(f.io, f.gathered(), f.rt.signal, async () =>
+          probeKeychain(await f.keychain(), f.rt.env, f.rt.randomBytes),
+        )
         f.askSecret = () =>
           promptSecret(f.io, `Client secret of app ${f.settings().clientId} (input hidden):`, f.rt.signal)
       }

@@ -218,6 +218,27 @@ describe.skipIf(needs('tmux'))('issue 10 (2): on a terminal without a usable key
   })
 })
 
+describe.skipIf(needs('tmux'))(
+  'issue 10 (2): a first run on a terminal with keychain storage and no keychain',
+  () => {
+    let run: TmuxRun | undefined
+    afterEach(() => run?.close())
+
+    it('ends with exit 6 naming what is missing before anything is asked', async () => {
+      const home = tempHome()
+      // Keychain storage (the default) and no D-Bus session: nothing set, so a prompt would come next.
+      run = inTmux(['login'], bareShell(home))
+      const done = await run.done()
+      expect(done.code, done.rows.join('\n')).toBe(6)
+      expect(done.rows).toEqual([
+        'error: secure storage unavailable: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)',
+        'hint: run inside a desktop session, or start one with `dbus-run-session -- $SHELL` and unlock a keyring (`gnome-keyring-daemon --unlock`), or pass `--storage file` to keep tokens in a 0600 file instead (unencrypted)',
+      ])
+      expect(existsSync(join(home, 'config.json'))).toBe(false)
+    })
+  },
+)
+
 describe.skipIf(needs('tmux', 'secret-service', 'unshare-net'))(
   'issue 10 (2): a first login on a terminal with nothing set at all',
   () => {

@@ -306,7 +306,9 @@ describe.skipIf(needs('secret-service'))('issue 10 (1): values equal to the defa
     const login = await runCli(['login', '--timeout', '300', '--storage', 'keychain'], { env })
     expect(login.code, login.stderr).toBe(0)
     const file = join(home, 'config.json')
-    expect(login.stderr).toContain(`\n${rememberedLine('timeout, storage', file)}\n`)
+    expect(login.stderr).toContain(
+      `\nBack to the default in ${file}: timeout, storage; \`entra-login config list\` shows every setting.\n`,
+    )
     const { timeout: _t, storage: _s, ...rest } = remembered()
     expect(readFileSync(file, 'utf8')).toBe(fileText(rest))
   })
