@@ -36,3 +36,26 @@ describe('README Output and exit codes: usage errors exit 2; help and version ex
     expect(r.stdout).toBe(`${version}\n`)
   })
 })
+
+describe('issue 10 (7): --dotenv <path> (never --env-file, which Node itself takes)', () => {
+  const HINT =
+    "hint: check the path; the file holds ENTRA_* names, or the Flask app's TENANT_ID, CLIENT_ID, CLIENT_SECRET"
+  it.each([
+    ['/nonexistent/app.env', 'ENOENT'],
+    ['/', 'EISDIR'],
+  ])(
+    '--dotenv %s that cannot be read: exit 2, one error line naming it (%s) and a hint, nothing on stdout',
+    async (path, code) => {
+      const r = await runCli(['token', '--dotenv', path], { env })
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toBe(`error: cannot read --dotenv ${path}: ${code}\n${HINT}\n`)
+    },
+  )
+
+  it('the help offers --dotenv and no --env-file', async () => {
+    const r = await runCli(['--help'], { env })
+    expect(r.stdout).toContain('  --dotenv <path> ')
+    expect(r.stdout).not.toContain('--env-file')
+  })
+})
