@@ -165,6 +165,7 @@ export function createFactory(rt: Runtime): Factory {
         secret: () => f.secret().get(),
         secretSource: () => f.secret().source(),
         onSecret: (v) => redactor.add(v),
+        now: rt.now,
       })
     }),
   }

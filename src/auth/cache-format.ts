@@ -97,3 +97,91 @@ export function summarizeCache(serialized: string | undefined): CacheSummary {
   const refreshToken = refreshTokens.length > 0
   return { account, accessToken, refreshToken }
 }
+
+/** MSAL's default renewal margin: a token expiring sooner than this is refreshed, not served. */
+export const RENEWAL_MARGIN_SECONDS = 300
+
+/** OpenID Connect scopes, which MSAL ignores when it matches a request with a cached token's scopes. */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email'])
+
+/** What a cache hit hands out. */
+export interface CachedToken {
+  accessToken: string
+  /** ms since the epoch. */
+  expiresOn: number
+  scopes: string[]
+}
+
+/**
+ * The access token MSAL's `acquireTokenSilent` would serve from this cache without a request,
+ * chosen the way it chooses (msal-common `CacheManager.getAccessToken`), without loading MSAL:
+ * the one account's home account id, environment and realm, our client id, a plain Bearer
+ * `AccessToken` whose `target` covers the requested scopes (case-insensitive; OpenID scopes in
+ * the request are ignored unless it asks for nothing else, then only offline_access is), more
+ * than {@link RENEWAL_MARGIN_SECONDS} from expiry, past no `refresh_on`, and cached no later
+ * than now (a clock turned back makes MSAL refresh). Exactly one token may match: MSAL drops
+ * several and refreshes. Undefined whenever MSAL would send a request, or might: the caller then
+ * takes the locked MSAL path, so a doubt here costs time, never a wrong token. Throws
+ * NOT_SIGNED_IN for a damaged cache (as {@link summarizeCache}).
+ */
+export function pickCachedToken(
+  serialized: string | undefined,
+  p: { clientId: string; scopes: readonly string[]; nowMs: number },
+): CachedToken | undefined {
+  if (serialized === undefined) return undefined
+  let cache: unknown
+  try {
+    cache = JSON.parse(serialized)
+  } catch {
+    throw damagedCache('not JSON')
+  }
+  if (!isObject(cache)) throw damagedCache('not a JSON object')
+  const accounts = section(cache, 'Account')
+  const account = accounts[0]
+  if (accounts.length !== 1 || account === undefined) return undefined
+  const want = new Set(p.scopes.map((s) => s.toLowerCase()).filter(Boolean))
+  const nonOidc = [...want].filter((s) => !OIDC_SCOPES.has(s))
+  const required = nonOidc.length > 0 ? nonOidc : [...want].filter((s) => s !== 'offline_access')
+  if (required.length === 0) return undefined
+  // As MSAL counts (TimeUtils.nowSeconds rounds): cached_at may be up to half a second ahead of a floor.
+  const now = Math.round(p.nowMs / 1000)
+  const matches = section(cache, 'AccessToken').filter((t) => {
+    const tokenType = typeof t.token_type === 'string' ? t.token_type.toLowerCase() : 'bearer'
+    if (
+      t.credential_type !== 'AccessToken' ||
+      tokenType !== 'bearer' ||
+      t.home_account_id !== account.home_account_id ||
+      t.environment !== account.environment ||
+      t.realm !== account.realm ||
+      typeof t.client_id !== 'string' ||
+      t.client_id.toLowerCase() !== p.clientId.toLowerCase() ||
+      t.requested_claims_hash !== undefined ||
+      typeof t.target !== 'string'
+    ) {
+      return false
+    }
+    const have = new Set(t.target.toLowerCase().split(' ').filter(Boolean))
+    return required.every((s) => have.has(s))
+  })
+  const t = matches[0]
+  if (matches.length !== 1 || t === undefined) return undefined
+  const seconds = (key: string): number | undefined => {
+    const v = t[key]
+    return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined
+  }
+  const expiresOn = seconds('expires_on')
+  const cachedAt = seconds('cached_at')
+  if (expiresOn === undefined || cachedAt === undefined) return undefined
+  if (expiresOn <= now + RENEWAL_MARGIN_SECONDS) return undefined
+  if (t.refresh_on !== undefined) {
+    const refreshOn = seconds('refresh_on')
+    if (refreshOn === undefined || refreshOn <= now) return undefined
+  }
+  if (cachedAt > now) return undefined
+  if (typeof t.secret !== 'string' || t.secret === '') throw damagedCache('an access token has no secret')
+  return {
+    accessToken: t.secret,
+    expiresOn: expiresOn * 1000,
+    scopes: String(t.target).split(' ').filter(Boolean),
+  }
+}

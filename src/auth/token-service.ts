@@ -8,9 +8,15 @@
 import { CliError, notSignedIn } from '../errors.js'
 import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
-import { type CacheSummary, summarizeCache } from './cache-format.js'
+import { type CacheSummary, pickCachedToken, summarizeCache } from './cache-format.js'
 import type { AuthorityMetadata, MetadataCache } from './metadata.js'
-import type { AuthClient, TokenResult } from './msal.js'
+import type { AuthClient } from './msal.js'
+
+/** An access token handed out: from the cache or just issued. */
+export interface AccessTokenResult {
+  accessToken: string
+  scopes: string[]
+}
 
 /** What {@link TokenService} needs. */
 export interface TokenServiceOptions {
@@ -28,6 +34,8 @@ export interface TokenServiceOptions {
   secretSource: () => Promise<string>
   /** Called with every secret value seen (codes, tokens), for the redactor. */
   onSecret: (value: string) => void
+  /** The clock (ms since the epoch), for the cache hit's expiry check. */
+  now: () => number
 }
 
 /** Token use cases for one cache (authority + client id). */
@@ -63,7 +71,7 @@ export class TokenService {
    * sibling already replaced. Only a refusal of the cache that is still the stored one removes the
    * account.
    */
-  async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
+  async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<AccessTokenResult> {
     if (p.forceRefresh !== true) {
       const hit = await this.#cacheHit(p)
       if (hit) return hit
@@ -99,15 +107,21 @@ export class TokenService {
     })
   }
 
-  /** The token MSAL serves from the cache without the lock and without a request, if any. */
-  async #cacheHit(p: { scopes: string[] }): Promise<TokenResult | undefined> {
+  /**
+   * The token MSAL would serve from the cache without the lock and without a request, if any,
+   * chosen without loading MSAL (`pickCachedToken`, whose agreement with MSAL is tested): a
+   * cache hit parses neither msal-node nor the saved metadata. No account: NOT_SIGNED_IN.
+   */
+  async #cacheHit(p: { scopes: string[] }): Promise<AccessTokenResult | undefined> {
     const data = await this.#o.store.read()
     if (summarizeCache(data).account === undefined) throw notSignedIn()
-    const metadata = await this.#o.metadata.saved()
-    if (metadata === undefined) return undefined
-    const client = await this.client(metadata)
-    client.reload(data)
-    return client.cachedOnly(p)
+    const hit = pickCachedToken(data, { clientId: this.#o.clientId, scopes: p.scopes, nowMs: this.#o.now() })
+    if (hit === undefined) {
+      this.#o.debug?.('cache: no token to serve as stored; taking the lock')
+      return undefined
+    }
+    this.#o.onSecret(hit.accessToken)
+    return { accessToken: hit.accessToken, scopes: hit.scopes }
   }
 
   /** The MSAL client (msal-node is imported on first use), built once per run. */
