@@ -6,7 +6,7 @@ import {
   exitCodeOf,
   redirectUriCheck,
   tlsErrorCode,
-} from '../../src/commands/doctor.js'
+} from '../../src/commands/doctor-run.js'
 
 /**
  * The server's Date header when its clock is `offset` ms off at local time `local` (whole seconds
