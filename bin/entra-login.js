@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/entra-login.js'
+// CommonJS (bin/package.json): `token` on a cache hit is answered without Node's ESM loader.
+require('../dist/main.cjs')

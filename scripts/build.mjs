@@ -40,6 +40,27 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
 })
+// What `bin/entra-login.js` (CommonJS) runs first, and `token`'s cache-hit path: CommonJS bundles,
+// so a cache hit never starts Node's ESM loader (about 15 ms of a 50 ms start on these machines).
+const cjs = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  logLevel: 'warning',
+}
+await build({
+  ...cjs,
+  entryPoints: { main: 'src/fast-main.ts' },
+  external: ['./fast-token.cjs', './entra-login.js'],
+})
+await build({ ...cjs, entryPoints: { 'fast-token': 'src/fast-token.ts' }, external: ['@napi-rs/keyring'] })
 // The demo bundles the test stand-in (a dev dependency, present after `npm ci`).
 await build({
   ...common,

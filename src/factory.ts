@@ -13,8 +13,7 @@ import { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
 import { ClientSecret } from './secret.js'
 import { ensurePrivateDir } from './storage/atomic.js'
-import { EncryptedFileStore } from './storage/encrypted.js'
-import { FileStore } from './storage/file.js'
+import { cacheStore } from './storage/cache-store.js'
 import type { Keychain } from './storage/keychain.js'
 import { withLock } from './storage/lock.js'
 import { type CachePaths, cachePaths } from './storage/paths.js'
@@ -113,19 +112,17 @@ export function createFactory(rt: Runtime): Factory {
       return cachePaths(s.home, s.authority, s.clientId)
     }),
     keychain: once(() => rt.openKeychain()),
-    store: once((): CacheStore => {
-      const p = f.paths()
-      return f.settings().storage === 'keychain'
-        ? new EncryptedFileStore({
-            path: p.encryptedCache,
-            account: p.keyAccount,
-            keychain: f.keychain,
-            env: rt.env,
-            randomBytes: rt.randomBytes,
-            warn,
-          })
-        : new FileStore(p.plainCache)
-    }),
+    store: once(
+      (): CacheStore =>
+        cacheStore({
+          settings: f.settings(),
+          paths: f.paths(),
+          keychain: f.keychain,
+          env: rt.env,
+          randomBytes: rt.randomBytes,
+          warn,
+        }),
+    ),
     async withCacheLock(fn) {
       const p = f.paths()
       await ensurePrivateDir(p.home)

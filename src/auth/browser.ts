@@ -15,12 +15,13 @@ import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { SECRET_ENV } from '../secret-env.js'
 import { escapeHtml } from './pages.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
 /** Environment variable names that must never reach a child process. */
-export const SECRET_ENV = ['ENTRA_CLIENT_SECRET', 'CLIENT_SECRET']
+export { SECRET_ENV }
 
 /** A copy of `env` without secrets. */
 export function childEnv(env: Env): Record<string, string> {
