@@ -115,7 +115,12 @@ export function keychainError(err: unknown, env: Env): KeychainUnavailable {
 export async function openKeychain(env: Env): Promise<Keychain> {
   let lib: typeof import('@napi-rs/keyring')
   try {
-    lib = await import('@napi-rs/keyring')
+    // `require` where there is one (the CommonJS `token` fast path; the ESM bundle defines one in
+    // its banner): a dynamic import() would start Node's ESM loader just for this (~15 ms).
+    lib =
+      typeof require === 'function'
+        ? (require('@napi-rs/keyring') as typeof import('@napi-rs/keyring'))
+        : await import('@napi-rs/keyring')
   } catch (err) {
     throw new KeychainUnavailable(
       'the keychain library could not load',
