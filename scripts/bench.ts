@@ -223,11 +223,13 @@ async function installSize(): Promise<{ text: string; met?: boolean }> {
         done({ code, stdout, stderr })
       })
     })
-  const reason = (r: { stderr: string }) =>
-    r.stderr
-      .split('\n')
-      .map((l) => l.replace(/^npm (error|ERR!) /, '').trim())
-      .find((l) => l.length > 0 && !/^code /.test(l)) ?? 'no message'
+  /** npm's code (e.g. ECONNREFUSED, ENOTFOUND) and the first message line after it. */
+  const reason = (r: { stderr: string }) => {
+    const lines = r.stderr.split('\n').map((l) => l.replace(/^npm (error|ERR!) ?/, '').trim())
+    const code = /^code (\S+)/.exec(lines.find((l) => l.startsWith('code ')) ?? '')?.[1]
+    const message = lines.find((l) => l.length > 0 && !/^(code|syscall|errno) /.test(l)) ?? 'no message'
+    return code && !message.includes(code) ? `${code}: ${message}` : message
+  }
   try {
     copyFileSync(join(root, 'package.json'), join(dir, 'package.json'))
     copyFileSync(join(root, 'package-lock.json'), join(dir, 'package-lock.json'))
@@ -241,11 +243,22 @@ async function installSize(): Promise<{ text: string; met?: boolean }> {
     const du = await sh('du', ['-sb', 'node_modules'], dir, 60_000)
     const deps = Number(du.stdout.split(/\s/)[0])
     const pack = await sh('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root, 60_000)
-    const own = Number((JSON.parse(pack.stdout || '[]') as { unpackedSize?: number }[])[0]?.unpackedSize)
+    const packed = (
+      JSON.parse(pack.stdout || '[]') as { unpackedSize?: number; files?: { path: string; size: number }[] }[]
+    )[0]
+    const own = Number(packed?.unpackedSize)
     if (!Number.isFinite(deps) || !Number.isFinite(own)) return { text: 'n/a (du or npm pack gave no size)' }
     const mb = (b: number) => (b / 1e6).toFixed(1)
+    // What of the package is not the CLI: source maps, and the dev scripts' bundles (demo, bench).
+    const files = packed?.files ?? []
+    const sum = (keep: (path: string) => boolean) =>
+      files.filter((f) => keep(f.path)).reduce((n, f) => n + f.size, 0)
+    const maps = sum((p) => p.endsWith('.map'))
+    const dev = sum((p) => /^dist\/(demo|bench)\.js$/.test(p))
+    const parts = [maps > 0 ? `source maps ${mb(maps)}` : '', dev > 0 ? `demo + bench ${mb(dev)}` : '']
+    const of = parts.filter(Boolean).join(', ')
     return {
-      text: `${mb(deps + own)} MB: dependencies ${mb(deps)} + the package ${mb(own)} (npm pack)`,
+      text: `${mb(deps + own)} MB: dependencies ${mb(deps)} + the package ${mb(own)}${of ? ` (of which ${of})` : ''}`,
       met: (deps + own) / 1e6 <= 15,
     }
   } catch (e) {
