@@ -225,8 +225,9 @@ describe('Home folder trust', () => {
     expect(s.requests).toEqual([])
   })
 
-  it('a saved authority-<id>.json that others can write to (0666) is refused by token (exit 6), not used', async () => {
-    const { home, env, id } = await signedIn()
+  it('a saved authority-<id>.json that others can write to (0666) is refused by a token run that must refresh (exit 6), not used', async () => {
+    // A cache hit reads no metadata (nothing is sent anywhere); a refresh does.
+    const { home, env, id } = await signedIn({ expiring: true })
     const metadata = join(home, `authority-${id}.json`)
     chmodSync(metadata, 0o666)
     refused(
@@ -240,7 +241,8 @@ describe('Home folder trust', () => {
   it.skipIf(needs('root'))(
     'a plain cache or authority-<id>.json owned by another user is refused by token (exit 6)',
     async () => {
-      const { home, env, id } = await signedIn()
+      // Due for a refresh, so token reads the saved metadata too (a cache hit reads only the cache).
+      const { home, env, id } = await signedIn({ expiring: true })
       const cache = join(home, `cache-${id}.json`)
       chownSync(cache, OTHER_UID, OTHER_UID)
       refused(
@@ -300,8 +302,8 @@ describe('Saved authority metadata', () => {
     expect(mode(file)).toBe('600')
   })
 
-  it('a saved authority-<id>.json whose issuer is not an https URL is discarded and fetched again', async () => {
-    const { home, env, id } = await signedIn()
+  it('a saved authority-<id>.json whose issuer is not an https URL is discarded and fetched again when a refresh needs it', async () => {
+    const { home, env, id } = await signedIn({ expiring: true })
     const file = join(home, `authority-${id}.json`)
     const planted = JSON.parse(goodCopy())
     planted.metadata.issuer = `http://127.0.0.1:${s.port}/${s.tenantId}/v2.0`
@@ -310,7 +312,10 @@ describe('Saved authority metadata', () => {
     const r = await runCli(['token'], { env })
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toBe(`${s.issued.accessTokens.at(-1)}\n`)
-    expect(s.requests.map((q) => q.kind)).toEqual(['openid'])
+    expect(s.requests.map((q) => `${q.kind} ${q.form?.grant_type ?? ''}`.trim())).toEqual([
+      'openid',
+      'token refresh_token',
+    ])
     expect(readFileSync(file, 'utf8')).toBe(goodCopy())
   })
 
