@@ -12,6 +12,7 @@
  * it), and per row a variant of it. The clock is faked (Date only) at {@link NOW_MS} or the row's own
  * instant, for both paths.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CLIENT_ID, HOST, OID, TENANT } from '../support/fake-idp.js'
 import { cacheOf, choose, type Entries, type Entry, tokenServiceSilent } from '../support/msal-cache.js'
@@ -596,7 +597,8 @@ describe('issue 11: the cache hit without MSAL (pickCachedToken) and MSAL (cache
 /**
  * Caches on which the fast path deliberately declines although MSAL would serve a token from the
  * cache: none of them is one msal-node writes for one signed-in user (this CLI keeps one account;
- * MSAL always writes cached_at, and Bearer tokens as `AccessToken`). Declining
+ * MSAL always writes cached_at, Bearer tokens as `AccessToken`, and a refresh token beside an
+ * access token with refresh_on). Declining
  * costs the locked MSAL path, never another token: `token` then hands out exactly MSAL's choice,
  * still without a request.
  */
@@ -637,6 +639,11 @@ const declines: Decline[] = [
     msal: 'at-user-read-0001',
   },
   {
+    name: 'a token whose refresh_on has passed in a cache without a refresh token (MSAL’s proactive refresh finds none, sends nothing)',
+    cache: cache({ accessTokens: [patched(AT, { refresh_on: '1799999999' })], refreshTokens: [] }),
+    msal: 'at-user-read-0001',
+  },
+  {
     name: 'an AccessToken entry whose token_type is ssh-cert',
     cache: token({ token_type: 'ssh-cert' }),
     msal: 'at-user-read-0001',
@@ -666,4 +673,161 @@ describe('where the fast path declines a token MSAL would serve, `token` still h
       }).toEqual({ token: d.msal, locked: true, fetched: [], secretAsked: 0 })
     })
   }
+})
+
+/** Small changes to the literal cache, as the property below combines them. */
+const MUTATIONS: Record<string, (e: Entries) => Entries> = {
+  'foreign home_account_id on the token': (e) => ({
+    ...e,
+    accessTokens: e.accessTokens.map((t, i) => (i === 0 ? patched(t, { home_account_id: BOB_HOME }) : t)),
+  }),
+  'foreign client id on the token': (e) => ({
+    ...e,
+    accessTokens: e.accessTokens.map((t, i) => (i === 0 ? patched(t, { client_id: OTHER_CLIENT }) : t)),
+  }),
+  // Throughout, refresh token included: a refresh token of another client id than the access token's
+  // is never found, and then MSAL serves a token whose refresh_on has passed (a decline above).
+  'client id in capitals throughout the cache': (e) => {
+    const upper = (list: Entry[]) =>
+      list.map((x) => (x.client_id === undefined ? x : patched(x, { client_id: CLIENT_ID.toUpperCase() })))
+    return {
+      ...e,
+      idTokens: upper(e.idTokens),
+      accessTokens: upper(e.accessTokens),
+      refreshTokens: upper(e.refreshTokens),
+      appMetadata: upper(e.appMetadata),
+    }
+  },
+  'another realm on the token': (e) => ({
+    ...e,
+    accessTokens: e.accessTokens.map((t, i) => (i === 0 ? patched(t, { realm: OTHER_TENANT }) : t)),
+  }),
+  'realm in capitals on the token': (e) => ({
+    ...e,
+    accessTokens: e.accessTokens.map((t, i) => (i === 0 ? patched(t, { realm: TENANT.toUpperCase() }) : t)),
+  }),
+  'another host on the token': (e) => ({
+    ...e,
+    accessTokens: e.accessTokens.map((t, i) => (i === 0 ? patched(t, { environment: OTHER_HOST }) : t)),
+  }),
+  'a PoP token': (e) => ({
+    ...e,
+    accessTokens: e.accessTokens.map((t, i) =>
+      i === 0 ? patched(t, { credential_type: 'AccessToken_With_AuthScheme', token_type: 'pop' }) : t,
+    ),
+  }),
+  'a requested_claims_hash': (e) => ({
+    ...e,
+    accessTokens: e.accessTokens.map((t, i) => (i === 0 ? patched(t, { requested_claims_hash: 'f00d' }) : t)),
+  }),
+  'additional cache key components': (e) => ({
+    ...e,
+    accessTokens: e.accessTokens.map((t, i) =>
+      i === 0 ? patched(t, { additionalCacheKeyComponents: { fmi_path: 'p' } }) : t,
+    ),
+  }),
+  'Bob’s account and refresh token instead of Ada’s': (e) => ({
+    ...e,
+    accounts: [BOB_ACCOUNT],
+    refreshTokens: [BOB_RT],
+  }),
+  'no account': (e) => ({ ...e, accounts: [] }),
+  'no ID token': (e) => ({ ...e, idTokens: [] }),
+  // Not "no refresh token": with a refresh_on passed, MSAL then serves the token (a decline above).
+}
+
+/** Scopes a token's target and a request draw from. */
+const TARGET_SCOPES = [
+  'User.Read',
+  'user.read',
+  'Mail.Read',
+  'openid',
+  'OpenID',
+  'profile',
+  'email',
+  'offline_access',
+]
+const REQUEST_SCOPES = [
+  'User.Read',
+  'user.read',
+  'USER.READ',
+  ' User.Read ',
+  'Mail.Read',
+  'openid',
+  'OpenID',
+  'profile',
+  'email',
+  'offline_access',
+  'https://graph.microsoft.com/.default',
+]
+
+describe('issue 11: on random caches near the literal one, pickCachedToken and MSAL agree', () => {
+  it('500 seeded cases (expiry, refresh_on and cached_at around now with sub-second clocks, targets, requests, a second token, up to two changes): both hand out the same token or both none, and MSAL never tries a request', async () => {
+    const outcomes: Record<'served' | 'declined', number> = { served: 0, declined: 0 }
+    const at = (target: string[], s: { expires: number; cached: number; refresh: number | undefined }) =>
+      patched(AT, {
+        target: target.join(' '),
+        expires_on: String(1_800_000_000 + s.expires),
+        cached_at: String(1_800_000_000 + s.cached),
+        refresh_on: s.refresh === undefined ? undefined : String(1_800_000_000 + s.refresh),
+      })
+    const times = fc.record({
+      expires: fc.oneof(
+        fc.integer({ min: 295, max: 305 }),
+        { weight: 2, arbitrary: fc.integer({ min: 306, max: 4000 }) },
+        fc.integer({ min: -100, max: 294 }),
+      ),
+      cached: fc.oneof({ weight: 2, arbitrary: fc.constant(-60) }, fc.integer({ min: -2, max: 2 })),
+      refresh: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, fc.integer({ min: -2, max: 2 })),
+    })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          clockMs: fc.integer({ min: -999, max: 999 }),
+          first: fc.record({
+            target: fc.oneof(
+              { weight: 2, arbitrary: fc.constant<string[]>(['User.Read', 'profile', 'openid', 'email']) },
+              fc.subarray(TARGET_SCOPES, { minLength: 1 }),
+            ),
+            times,
+          }),
+          second: fc.oneof(
+            { weight: 2, arbitrary: fc.constant(undefined) },
+            fc.record({ target: fc.subarray(TARGET_SCOPES, { minLength: 1 }), times }),
+          ),
+          scopes: fc.oneof(
+            { weight: 2, arbitrary: fc.constant<string[]>(['User.Read']) },
+            { weight: 2, arbitrary: fc.subarray(REQUEST_SCOPES, { maxLength: 2 }) },
+            fc.subarray(REQUEST_SCOPES),
+          ),
+          changes: fc.oneof(
+            { weight: 2, arbitrary: fc.constant([]) },
+            fc.subarray(Object.keys(MUTATIONS), { minLength: 1, maxLength: 2 }),
+          ),
+          clientIdInCapitals: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, fc.constant(true)),
+        }),
+        async (c) => {
+          const tokens = [at(c.first.target, c.first.times)]
+          if (c.second)
+            tokens.push(patched(at(c.second.target, c.second.times), { secret: 'at-second-0005' }))
+          let entries: Entries = { ...BASE, accessTokens: tokens }
+          for (const name of c.changes) entries = MUTATIONS[name]?.(entries) ?? entries
+          const got = await choose(JSON.stringify(cacheOf(entries)), {
+            clientId: c.clientIdInCapitals ? CLIENT_ID.toUpperCase() : CLIENT_ID,
+            scopes: c.scopes,
+            nowMs: NOW_MS + c.clockMs,
+          })
+          expect(got).toEqual({
+            pick: got.msal,
+            msal: got.msal,
+            forbidden: { fetched: [], written: 0, secretAsked: 0 },
+          })
+          outcomes[got.msal === undefined ? 'declined' : 'served']++
+        },
+      ),
+      { seed: 20_261_204, numRuns: 500 },
+    )
+    // Both outcomes are exercised (the seed fixes the cases, so the counts are exact).
+    expect(outcomes).toEqual({ served: 109, declined: 391 })
+  })
 })
