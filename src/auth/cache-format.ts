@@ -101,8 +101,44 @@ export function summarizeCache(serialized: string | undefined): CacheSummary {
 /** MSAL's default renewal margin: a token expiring sooner than this is refreshed, not served. */
 export const RENEWAL_MARGIN_SECONDS = 300
 
-/** OpenID Connect scopes, which MSAL ignores when it matches a request with a cached token's scopes. */
-const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email'])
+/** OpenID Connect scopes (msal-common `OIDC_SCOPES`). */
+const OIDC_SCOPES = ['openid', 'profile', 'offline_access', 'email']
+/** The OpenID scopes msal-node adds to every request (`OIDC_DEFAULT_SCOPES`). */
+const OIDC_DEFAULT_SCOPES = ['openid', 'profile', 'offline_access']
+
+/**
+ * The scopes MSAL looks for in a cached token's target (msal-node `initializeBaseRequest`, then
+ * msal-common `ScopeSet.createSearchScopes`): the requested ones trimmed plus the OpenID defaults, in
+ * a set that keeps case; without the OpenID scopes (removed as written in lower case only) unless it
+ * holds nothing else, and then without offline_access.
+ */
+function searchScopes(requested: readonly string[]): Set<string> {
+  const set = new Set([...requested, ...OIDC_DEFAULT_SCOPES].map((s) => s.trim()).filter(Boolean))
+  const lower = new Set([...set].map((s) => s.toLowerCase()))
+  const onlyOidc = set.size === OIDC_SCOPES.filter((s) => lower.has(s)).length
+  for (const s of onlyOidc ? ['offline_access'] : OIDC_SCOPES) set.delete(s)
+  return set
+}
+
+/**
+ * msal-common `matchTarget`: the target's scopes (a set that keeps case) are at least as many as
+ * the searched ones and hold each of them, ignoring case.
+ */
+function targetCovers(target: string, search: Set<string>): boolean {
+  const have = new Set(
+    target
+      .split(' ')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  const lower = new Set([...have].map((s) => s.toLowerCase()))
+  return have.size >= search.size && [...search].every((s) => lower.has(s.toLowerCase()))
+}
+
+/** A token MSAL keeps apart (`additionalCacheKeyComponents`, e.g. an FMI path) never matches a plain request. */
+function hasAdditionalKeyComponents(v: unknown): boolean {
+  return Boolean(v) && Object.keys(Object(v)).length > 0
+}
 
 /** What a cache hit hands out. */
 export interface CachedToken {
@@ -115,14 +151,16 @@ export interface CachedToken {
 /**
  * The access token MSAL's `acquireTokenSilent` would serve from this cache without a request,
  * chosen the way it chooses (msal-common `CacheManager.getAccessToken`), without loading MSAL:
- * the one account's home account id, environment and realm, our client id, a plain Bearer
- * `AccessToken` whose `target` covers the requested scopes (case-insensitive; OpenID scopes in
- * the request are ignored unless it asks for nothing else, then only offline_access is), more
- * than {@link RENEWAL_MARGIN_SECONDS} from expiry, past no `refresh_on`, and cached no later
- * than now (a clock turned back makes MSAL refresh). Exactly one token may match: MSAL drops
- * several and refreshes. Undefined whenever MSAL would send a request, or might: the caller then
- * takes the locked MSAL path, so a doubt here costs time, never a wrong token. Throws
- * NOT_SIGNED_IN for a damaged cache (as {@link summarizeCache}).
+ * the one account's home account id and environment, its realm (ignoring case), exactly our
+ * client id, a plain Bearer `AccessToken` kept with no additional key components, whose `target`
+ * covers the scopes MSAL searches for ({@link searchScopes}: case-insensitive, OpenID scopes
+ * ignored unless only those are asked, then openid and profile are needed), at least
+ * {@link RENEWAL_MARGIN_SECONDS} from expiry, not past its `refresh_on`, and cached no later than
+ * now (a clock turned back makes MSAL refresh). Exactly one token may match: MSAL drops several
+ * and refreshes. A `requested_claims_hash` is ignored, as msal-node 7 ignores it. Undefined
+ * whenever MSAL would send a request, or might: the caller then takes the locked MSAL path, so a
+ * doubt here costs time, never a wrong token. Throws NOT_SIGNED_IN for a damaged cache (as
+ * {@link summarizeCache}).
  */
 export function pickCachedToken(
   serialized: string | undefined,
@@ -139,10 +177,7 @@ export function pickCachedToken(
   const accounts = section(cache, 'Account')
   const account = accounts[0]
   if (accounts.length !== 1 || account === undefined) return undefined
-  const want = new Set(p.scopes.map((s) => s.toLowerCase()).filter(Boolean))
-  const nonOidc = [...want].filter((s) => !OIDC_SCOPES.has(s))
-  const required = nonOidc.length > 0 ? nonOidc : [...want].filter((s) => s !== 'offline_access')
-  if (required.length === 0) return undefined
+  const search = searchScopes(p.scopes)
   // As MSAL counts (TimeUtils.nowSeconds rounds): cached_at may be up to half a second ahead of a floor.
   const now = Math.round(p.nowMs / 1000)
   const matches = section(cache, 'AccessToken').filter((t) => {
@@ -152,16 +187,16 @@ export function pickCachedToken(
       tokenType !== 'bearer' ||
       t.home_account_id !== account.home_account_id ||
       t.environment !== account.environment ||
-      t.realm !== account.realm ||
-      typeof t.client_id !== 'string' ||
-      t.client_id.toLowerCase() !== p.clientId.toLowerCase() ||
-      t.requested_claims_hash !== undefined ||
+      typeof t.realm !== 'string' ||
+      typeof account.realm !== 'string' ||
+      t.realm.toLowerCase() !== account.realm.toLowerCase() ||
+      t.client_id !== p.clientId ||
+      hasAdditionalKeyComponents(t.additionalCacheKeyComponents) ||
       typeof t.target !== 'string'
     ) {
       return false
     }
-    const have = new Set(t.target.toLowerCase().split(' ').filter(Boolean))
-    return required.every((s) => have.has(s))
+    return targetCovers(t.target, search)
   })
   const t = matches[0]
   if (matches.length !== 1 || t === undefined) return undefined
@@ -172,10 +207,11 @@ export function pickCachedToken(
   const expiresOn = seconds('expires_on')
   const cachedAt = seconds('cached_at')
   if (expiresOn === undefined || cachedAt === undefined) return undefined
-  if (expiresOn <= now + RENEWAL_MARGIN_SECONDS) return undefined
+  // MSAL refreshes when now + margin > expires_on, and proactively when now > refresh_on.
+  if (expiresOn < now + RENEWAL_MARGIN_SECONDS) return undefined
   if (t.refresh_on !== undefined) {
     const refreshOn = seconds('refresh_on')
-    if (refreshOn === undefined || refreshOn <= now) return undefined
+    if (refreshOn === undefined || refreshOn < now) return undefined
   }
   if (cachedAt > now) return undefined
   if (typeof t.secret !== 'string' || t.secret === '') throw damagedCache('an access token has no secret')
