@@ -81,7 +81,12 @@ export async function fastToken(
     const store = cacheStore({ settings, paths, keychain: () => openKeychain(env), env, warn })
     const data = await store.read()
     if (!quiet || summarizeCache(data).account === undefined) return undefined
-    const hit = pickCachedToken(data, { clientId: settings.clientId, scopes, nowMs: now() })
+    const hit = pickCachedToken(data, {
+      clientId: settings.clientId,
+      authority: settings.authority,
+      scopes,
+      nowMs: now(),
+    })
     return quiet ? hit?.accessToken : undefined
   } catch {
     return undefined

@@ -164,7 +164,7 @@ export interface CachedToken {
  */
 export function pickCachedToken(
   serialized: string | undefined,
-  p: { clientId: string; scopes: readonly string[]; nowMs: number },
+  p: { clientId: string; authority: string; scopes: readonly string[]; nowMs: number },
 ): CachedToken | undefined {
   if (serialized === undefined) return undefined
   let cache: unknown
@@ -177,6 +177,8 @@ export function pickCachedToken(
   const accounts = section(cache, 'Account')
   const account = accounts[0]
   if (accounts.length !== 1 || account === undefined) return undefined
+  // MSAL looks only at entries of the authority's host (a cache copied from another cloud is not served).
+  if (account.environment !== new URL(p.authority).host) return undefined
   const search = searchScopes(p.scopes)
   // As MSAL counts (TimeUtils.nowSeconds rounds): cached_at may be up to half a second ahead of a floor.
   const now = Math.round(p.nowMs / 1000)

@@ -115,7 +115,12 @@ export class TokenService {
   async #cacheHit(p: { scopes: string[] }): Promise<AccessTokenResult | undefined> {
     const data = await this.#o.store.read()
     if (summarizeCache(data).account === undefined) throw notSignedIn()
-    const hit = pickCachedToken(data, { clientId: this.#o.clientId, scopes: p.scopes, nowMs: this.#o.now() })
+    const hit = pickCachedToken(data, {
+      clientId: this.#o.clientId,
+      authority: this.#o.authority,
+      scopes: p.scopes,
+      nowMs: this.#o.now(),
+    })
     if (hit === undefined) {
       this.#o.debug?.('cache: no token to serve as stored; taking the lock')
       return undefined

@@ -160,7 +160,12 @@ export async function choose(
 ): Promise<Choice> {
   vi.useFakeTimers({ now: p.nowMs, toFake: ['Date'] })
   try {
-    const pick = pickCachedToken(serialized, { clientId: p.clientId, scopes: p.scopes, nowMs: Date.now() })
+    const pick = pickCachedToken(serialized, {
+      clientId: p.clientId,
+      authority: AUTHORITY,
+      scopes: p.scopes,
+      nowMs: Date.now(),
+    })
     const forbidden: Forbidden = { fetched: [], written: 0, secretAsked: 0 }
     const client = offlineClient(serialized, p.clientId, forbidden)
     client.reload(serialized)
