@@ -9,6 +9,7 @@ import { TokenService } from './auth/token-service.js'
 import { type Gathered, type GlobalFlags, gatherSettings, type Settings, settingsFrom } from './config.js'
 import { HttpClient } from './http.js'
 import { type IO, sanitize } from './io.js'
+import { proxyFor, proxySettings } from './proxy.js'
 import { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
 import { ClientSecret } from './secret.js'
@@ -105,6 +106,7 @@ export function createFactory(rt: Runtime): Factory {
           maxRetryAfterSeconds: 60,
           maxAttempts: 3,
           debug: f.debug(),
+          proxyFor: (url) => proxyFor(url, proxySettings(rt.env)),
         }),
     ),
     paths: once(() => {

@@ -77,6 +77,8 @@ export interface HttpOptions extends Pick<Runtime, 'fetch' | 'sleep' | 'now' | '
   debug: ((line: string) => void) | undefined
   /** Aborts waits and requests (SIGINT/SIGTERM). */
   signal: AbortSignal
+  /** The proxy a request to this URL goes through (for messages), if any. */
+  proxyFor?: ((url: string) => string | undefined) | undefined
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504])
@@ -162,7 +164,11 @@ export class HttpClient {
       } catch (err) {
         if (o.signal.aborted) throw interrupted(o.signal)
         const elapsed = o.now() - started
-        o.debug?.(`http: ${req.method} ${req.url} failed after ${elapsed} ms: ${describeNetworkError(err)}`)
+        const proxy = o.proxyFor?.(req.url)
+        const via = proxy === undefined ? '' : ` through the proxy ${proxy}`
+        o.debug?.(
+          `http: ${req.method} ${req.url}${via} failed after ${elapsed} ms: ${describeNetworkError(err)}`,
+        )
         // Our timeout, or one of Node's own limits (never shown as its internal code).
         const seconds =
           (err as Error).name === 'TimeoutError'
@@ -173,10 +179,13 @@ export class HttpClient {
         throw new CliError(
           'NETWORK',
           seconds !== undefined
-            ? `${host} did not answer within ${seconds} s`
-            : `cannot reach ${host} (${describeNetworkError(err)})`,
+            ? `${host} did not answer within ${seconds} s${via}`
+            : `cannot reach ${host}${via} (${describeNetworkError(err)})`,
           {
-            hint: 'check your network connection, proxy and firewall, then try again',
+            hint:
+              proxy === undefined
+                ? 'check your network connection, proxy and firewall, then try again'
+                : `check that the proxy ${proxy} is running and reachable (HTTPS_PROXY, NO_PROXY), then try again`,
             cause: err,
           },
         )

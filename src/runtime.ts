@@ -11,6 +11,7 @@ import { hostname, userInfo } from 'node:os'
 import { type LaunchOptions, launchBrowser } from './auth/browser.js'
 import type { Host } from './auth/where.js'
 import { type IO, systemIO } from './io.js'
+import { proxiedFetch } from './proxy.js'
 import { type Keychain, openKeychain } from './storage/keychain.js'
 
 /** The environment as a plain record. */
@@ -25,7 +26,7 @@ export interface Runtime {
   now(): number
   /** Aborted on SIGINT/SIGTERM; its `reason` is the signal name. */
   signal: AbortSignal
-  /** WHATWG fetch (every HTTP request goes through it). */
+  /** WHATWG fetch (every HTTP request goes through it); through the proxy of HTTPS_PROXY & co. (proxy.ts). */
   fetch: typeof globalThis.fetch
   /** Resolves after `ms` milliseconds, or early once `signal` fires (callers then check it). */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
@@ -50,7 +51,7 @@ export function systemRuntime(env: Env, signal: AbortSignal): Runtime {
     env,
     now: () => Date.now(),
     signal,
-    fetch: (input, init) => globalThis.fetch(input, init),
+    fetch: proxiedFetch(env),
     sleep: (ms, abort) =>
       new Promise<void>((resolve) => {
         const done = () => {

@@ -361,9 +361,9 @@ async function portCheck(o: DoctorOptions, port: number): Promise<{ result: Chec
 }
 
 const TLS_FIX =
-  'if a proxy or TLS inspection on this network re-signs HTTPS, point NODE_EXTRA_CA_CERTS at its CA certificate (a PEM file); to go through a proxy, set HTTPS_PROXY with NODE_USE_ENV_PROXY=1 (Node 22.21 or 24 and later)'
+  'if a proxy or TLS inspection on this network re-signs HTTPS, point NODE_EXTRA_CA_CERTS at its CA certificate (a PEM file); to go through a proxy, set HTTPS_PROXY (and NO_PROXY for hosts reached directly)'
 const NETWORK_FIX =
-  'check the network and --authority; behind a proxy set HTTPS_PROXY with NODE_USE_ENV_PROXY=1 (Node 22.21 or 24 and later), and if it inspects TLS, NODE_EXTRA_CA_CERTS=<its CA certificate>'
+  'check the network and --authority; behind a proxy set HTTPS_PROXY (and NO_PROXY), and if it inspects TLS, NODE_EXTRA_CA_CERTS=<its CA certificate>'
 
 /** The TLS error code somewhere in an error's causes (an untrusted, expired or mismatched certificate), if any. */
 export function tlsErrorCode(err: unknown): string | undefined {

@@ -33,7 +33,7 @@ const AUTH = `https://${HOST}/${T}`
 const WEB_FIX = `register http://localhost:${PORT}/callback as a redirect URI on the Web platform: Entra admin center → App registrations → your app → Authentication → Add a platform → Web (not "Mobile and desktop applications" or "Single-page application")`
 const PORT_FIX = 'free the port or choose another with --port / `entra-login config set port <n>`'
 const TLS_FIX =
-  'if a proxy or TLS inspection on this network re-signs HTTPS, point NODE_EXTRA_CA_CERTS at its CA certificate (a PEM file); to go through a proxy, set HTTPS_PROXY with NODE_USE_ENV_PROXY=1 (Node 22.21 or 24 and later)'
+  'if a proxy or TLS inspection on this network re-signs HTTPS, point NODE_EXTRA_CA_CERTS at its CA certificate (a PEM file); to go through a proxy, set HTTPS_PROXY (and NO_PROXY for hosts reached directly)'
 const SECRET_FIX = 'store it once with `entra-login secret set`, or set ENTRA_CLIENT_SECRET'
 const CLOCK_FIX =
   'sync the system clock, e.g. `timedatectl set-ntp true` (sign-ins fail when it is over 5 min off)'
@@ -452,7 +452,7 @@ describe('entra-login doctor: a failing check → ✗ with its fix, checks needi
       const auth = `https://127.0.0.1:${PORT}/${T}`
       const r = await doctor([], { ENTRA_AUTHORITY: auth })
       const fix =
-        'check the network and --authority; behind a proxy set HTTPS_PROXY with NODE_USE_ENV_PROXY=1 (Node 22.21 or 24 and later), and if it inspects TLS, NODE_EXTRA_CA_CERTS=<its CA certificate>'
+        'check the network and --authority; behind a proxy set HTTPS_PROXY (and NO_PROXY), and if it inspects TLS, NODE_EXTRA_CA_CERTS=<its CA certificate>'
       const lines = allGood(r.home)
       lines[0] = `✓ settings         tenant ${T} (env), client-id ${C} (env), authority ${auth} (env)`
       lines[4] = `✗ authority        cannot reach 127.0.0.1:${PORT} (ECONNREFUSED) — fix: ${fix}`
