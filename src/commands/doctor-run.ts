@@ -118,6 +118,8 @@ export interface DoctorOptions {
   /** The runtime's fetch, for the pre-flight. */
   fetch: typeof globalThis.fetch
   debug: Debug
+  /** The proxy requests to this URL go through (credentials removed), if any. */
+  proxyFor: (url: string) => string | undefined
   /** Scrubs known secrets from what is printed. */
   redact: (text: string) => string
 }
@@ -376,6 +378,12 @@ export function tlsErrorCode(err: unknown): string | undefined {
   return undefined
 }
 
+/** ` through the proxy <origin>` when the requests to `url` go through one (HTTPS_PROXY & co.). */
+function viaProxy(o: DoctorOptions, url: string): string {
+  const proxy = o.proxyFor(url)
+  return proxy === undefined ? '' : ` through the proxy ${proxy}`
+}
+
 /** Check 5: the OpenID configuration, fetched through the HttpClient, checked, not saved. */
 async function authorityCheck(
   o: DoctorOptions,
@@ -392,7 +400,10 @@ async function authorityCheck(
     const { metadata, headers } = await discoverAuthority(o.http(), s.authority)
     const receivedAt = o.now()
     return {
-      result: ok('authority', `${s.authority}: valid OpenID configuration over TLS`),
+      result: ok(
+        'authority',
+        `${s.authority}: valid OpenID configuration over TLS${viaProxy(o, s.authority)}`,
+      ),
       metadata,
       ...(headers.date === undefined ? {} : { date: headers.date }),
       sentAt,

@@ -5,6 +5,7 @@
 import { Command } from 'commander'
 import type { Factory } from '../factory.js'
 import { GLOBAL_OPTION_NAMES, globalOptionsFor } from '../help.js'
+import { proxyFor, proxySettings } from '../proxy.js'
 import { probeKeychain } from '../storage/keychain.js'
 import { readPrivateFile } from '../storage/private.js'
 import type { DoctorOptions } from './doctor-run.js'
@@ -42,6 +43,7 @@ export function newCmdDoctor(f: Factory, runF?: (o: DoctorOptions) => Promise<vo
         fetch: f.rt.fetch,
         debug: f.debug(),
         redact: (text) => f.redactor.redact(text),
+        proxyFor: (url) => proxyFor(url, proxySettings(f.rt.env)),
       })
     })
 }

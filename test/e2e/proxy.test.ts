@@ -60,6 +60,17 @@ describe('issue 12 (5): proxies', () => {
     }
   })
 
+  it('doctor names the proxy on its authority line, and its requests go through it', async () => {
+    const env = standInEnv(s, tempHome(), { HTTPS_PROXY: proxy.url })
+    proxy.tunnels.length = 0
+    const r = await runCli(['doctor'], { env })
+    expect(r.stderr.split('\n')).toContain(
+      `✓ authority        ${s.authority()}: valid OpenID configuration over TLS through the proxy ${proxy.url}`,
+    )
+    // The discovery and the pre-flight (which reads Entra's page) each through a tunnel.
+    expect(proxy.tunnels).toEqual([target, target])
+  })
+
   it('an unreachable proxy is exit 5, one error line naming the proxy, and a hint', async () => {
     // A port that was free a moment ago: nothing listens there.
     const free = await new Promise<number>((resolve) => {
