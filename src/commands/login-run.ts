@@ -134,7 +134,8 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       state,
       nonce,
       codeChallenge: pkce.challenge,
-      prompt: 'select_account',
+      prompt: opts.prompt ?? 'select_account',
+      loginHint: opts.loginHint,
     })
     // Before the browser opens: an app registration Entra refuses ends the login here (exit 4).
     await preflight({

@@ -6,6 +6,7 @@ import { Command } from 'commander'
 import type { MetadataCache } from '../auth/metadata.js'
 import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes, type Settings } from '../config.js'
+import { usageError } from '../errors.js'
 import type { Debug, Factory } from '../factory.js'
 import { globalOptionsFor } from '../help.js'
 import type { HttpClient } from '../http.js'
@@ -36,10 +37,35 @@ export interface LoginOptions {
   scopes: string[]
   /** `--paste`: also read the redirected address from standard input (auth/paste.ts). */
   paste?: boolean
+  /** `--prompt`: the authorize request's `prompt` (default select_account). */
+  prompt?: Prompt
+  /** `--login-hint`: the account to preselect. */
+  loginHint?: string | undefined
   /** Once the sign-in is stored: remember the non-secret settings (login-setup.ts). */
   remember?: () => Promise<void>
   /** Once the sign-in is stored: offer to keep the client secret in the keychain (login-setup.ts). */
   keepSecret?: (secret: string) => Promise<void>
+}
+
+/** The `prompt` values Entra's authorize endpoint takes. */
+export const PROMPTS = ['select_account', 'login', 'consent', 'none'] as const
+export type Prompt = (typeof PROMPTS)[number]
+
+/** `--prompt`, checked before any request (exit 2). */
+function checkPrompt(value: string | undefined): Prompt {
+  if (value === undefined) return 'select_account'
+  if ((PROMPTS as readonly string[]).includes(value)) return value as Prompt
+  throw usageError(`invalid --prompt ${JSON.stringify(value)}`, `use one of ${PROMPTS.join(', ')}`)
+}
+
+/** `--login-hint`: one line of printable text (a username or email), at most 256 characters. */
+function checkLoginHint(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters
+  if (value.trim() === '' || value.length > 256 || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw usageError('invalid --login-hint', 'give the username to preselect, e.g. adele@contoso.com')
+  }
+  return value
 }
 
 /** The scopes every sign-in asks for. */
@@ -70,53 +96,68 @@ export function newCmdLogin(f: Factory, runF?: (o: LoginOptions) => Promise<void
     .option('--scope <scope>', 'extra Graph scope to request (repeatable)', collect)
     .option('--paste', 'also accept the address the browser ends on, pasted on standard input')
     .option('--save-secret', 'store the client secret in the OS keychain after signing in, without asking')
+    .option('--prompt <prompt>', `what Entra asks: ${PROMPTS.join(', ')} (default: select_account)`)
+    .option('--login-hint <username>', 'the account to preselect, e.g. adele@contoso.com')
     .addHelpText(
       'after',
       '\nExamples:\n  entra-login login --tenant contoso.onmicrosoft.com --client-id <guid>\n  entra-login login --no-browser',
     )
-    .action(async (o: { json?: boolean; scope?: string[]; paste?: boolean; saveSecret?: boolean }) => {
-      const run = await import('./login-run.js')
-      run.checkPasteFlags(o.paste === true, f.flags.clientSecretStdin === true)
-      // Checked together with the base scopes (User.Read is Graph), before any request.
-      resolveScopes([...BASE_SCOPES, ...(o.scope ?? [])])
-      // A first run on a terminal: ask for what no source gives (never on a pipe: exit 2 as ever).
-      const interactive = canPrompt(f.io, f.flags.clientSecretStdin === true)
-      if (interactive) {
-        await askMissingSettings(f.io, f.gathered(), f.rt.signal, async () =>
-          probeKeychain(await f.keychain(), f.rt.env, f.rt.randomBytes),
-        )
-        f.askSecret = () =>
-          promptSecret(f.io, `Client secret of app ${f.settings().clientId} (input hidden):`, f.rt.signal)
-      }
-      await (runF ?? run.loginRun)({
-        rt: f.rt,
-        settings: f.settings,
-        paths: f.paths,
-        metadata: f.metadata,
-        tokens: f.tokens,
-        http: f.http,
-        secret: () => f.secret().get(),
-        redactor: f.redactor,
-        debug: f.debug(),
-        json: o.json === true,
-        scopes: resolveScopes(o.scope),
-        paste: o.paste === true,
-        remember: () => rememberSettings(f.io, f.gathered(), f.settings()),
-        keepSecret: (secret) =>
-          keepSecret(
-            {
-              io: f.io,
-              signal: f.rt.signal,
-              env: f.rt.env,
-              randomBytes: f.rt.randomBytes,
-              save: o.saveSecret === true,
-              interactive,
-              from: () => f.secret().from,
-              keychain: f.keychain,
-              account: () => f.paths().secretAccount,
-            },
-            secret,
-          ),
-      })
-    })
+    .action(
+      async (o: {
+        json?: boolean
+        scope?: string[]
+        paste?: boolean
+        saveSecret?: boolean
+        prompt?: string
+        loginHint?: string
+      }) => {
+        const prompt = checkPrompt(o.prompt)
+        const loginHint = checkLoginHint(o.loginHint)
+        const run = await import('./login-run.js')
+        run.checkPasteFlags(o.paste === true, f.flags.clientSecretStdin === true)
+        // Checked together with the base scopes (User.Read is Graph), before any request.
+        resolveScopes([...BASE_SCOPES, ...(o.scope ?? [])])
+        // A first run on a terminal: ask for what no source gives (never on a pipe: exit 2 as ever).
+        const interactive = canPrompt(f.io, f.flags.clientSecretStdin === true)
+        if (interactive) {
+          await askMissingSettings(f.io, f.gathered(), f.rt.signal, async () =>
+            probeKeychain(await f.keychain(), f.rt.env, f.rt.randomBytes),
+          )
+          f.askSecret = () =>
+            promptSecret(f.io, `Client secret of app ${f.settings().clientId} (input hidden):`, f.rt.signal)
+        }
+        await (runF ?? run.loginRun)({
+          rt: f.rt,
+          settings: f.settings,
+          paths: f.paths,
+          metadata: f.metadata,
+          tokens: f.tokens,
+          http: f.http,
+          secret: () => f.secret().get(),
+          redactor: f.redactor,
+          debug: f.debug(),
+          json: o.json === true,
+          scopes: resolveScopes(o.scope),
+          paste: o.paste === true,
+          prompt,
+          loginHint,
+          remember: () => rememberSettings(f.io, f.gathered(), f.settings()),
+          keepSecret: (secret) =>
+            keepSecret(
+              {
+                io: f.io,
+                signal: f.rt.signal,
+                env: f.rt.env,
+                randomBytes: f.rt.randomBytes,
+                save: o.saveSecret === true,
+                interactive,
+                from: () => f.secret().from,
+                keychain: f.keychain,
+                account: () => f.paths().secretAccount,
+              },
+              secret,
+            ),
+        })
+      },
+    )
 }
