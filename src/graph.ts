@@ -1,7 +1,7 @@
 /**
- * Microsoft Graph: `GET /v1.0/me` with the access token in the Authorization header
- * (never in a URL). A 401 is GRAPH_UNAUTHORIZED (callers refresh once and retry), a 403
- * GRAPH_FORBIDDEN, anything else GRAPH_ERROR.
+ * Microsoft Graph: `GET /v1.0/me` and `POST /v1.0/me/revokeSignInSessions` with the access
+ * token in the Authorization header (never in a URL). A 401 is GRAPH_UNAUTHORIZED (callers
+ * refresh once and retry), a 403 GRAPH_FORBIDDEN, anything else GRAPH_ERROR.
  */
 import { CliError } from './errors.js'
 import { GRAPH_MAX_BYTES, type HttpClient } from './http.js'
@@ -48,6 +48,57 @@ export async function getMe(http: HttpClient, graphUrl: string, accessToken: str
   if (res.status === 403) {
     throw new CliError('GRAPH_FORBIDDEN', `Microsoft Graph refused /me: ${text}`, {
       hint: 'the app needs the delegated User.Read permission, with consent',
+    })
+  }
+  throw new CliError('GRAPH_ERROR', `Microsoft Graph answered HTTP ${res.status}: ${text}`, {
+    hint: 'try again later',
+  })
+}
+
+/** The delegated permission Graph documents for `revokeSignInSessions` (least privileged). */
+export const REVOKE_SESSIONS_SCOPE = 'User.RevokeSessions.All'
+
+/**
+ * `POST {graphUrl}/v1.0/me/revokeSignInSessions` (no body): Entra invalidates every refresh
+ * token and session cookie of the signed-in user. Resolves on Graph's 200 `{"value": true}`.
+ */
+export async function revokeSignInSessions(
+  http: HttpClient,
+  graphUrl: string,
+  accessToken: string,
+): Promise<void> {
+  const res = await http.send({
+    method: 'POST',
+    url: `${graphUrl}/v1.0/me/revokeSignInSessions`,
+    headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
+    maxBytes: GRAPH_MAX_BYTES,
+  })
+  let body: unknown
+  try {
+    body = JSON.parse(res.text)
+  } catch {
+    throw new CliError(
+      'GRAPH_ERROR',
+      `Microsoft Graph answered HTTP ${res.status} with a body that is not JSON`,
+      { hint: 'a proxy may be in the way; try again, or run with --debug' },
+    )
+  }
+  if (res.status === 200 && (body as { value?: unknown } | null)?.value === true) return
+  const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error
+  const text = sanitize(`${String(err?.code ?? 'error')}: ${String(err?.message ?? '')}`, 300)
+  if (res.status === 401) {
+    throw new CliError('GRAPH_UNAUTHORIZED', `Microsoft Graph rejected the token: ${text}`, {
+      hint: 'run `entra-login login` to sign in again',
+    })
+  }
+  if (res.status === 403) {
+    throw new CliError('GRAPH_FORBIDDEN', `Microsoft Graph refused revokeSignInSessions: ${text}`, {
+      hint: `the app needs the delegated ${REVOKE_SESSIONS_SCOPE} permission: sign in with \`entra-login login --scope ${REVOKE_SESSIONS_SCOPE}\``,
+    })
+  }
+  if (res.status === 200) {
+    throw new CliError('GRAPH_ERROR', 'Microsoft Graph answered revokeSignInSessions without "value": true', {
+      hint: 'try again later',
     })
   }
   throw new CliError('GRAPH_ERROR', `Microsoft Graph answered HTTP ${res.status}: ${text}`, {

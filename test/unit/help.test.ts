@@ -78,7 +78,19 @@ describe('help: each command lists the global options it takes', () => {
       ['status'],
       ['--tenant', '--client-id', '--client-secret-stdin', '--dotenv', '--authority', '--storage', '--debug'],
     ],
-    [['logout'], ['--tenant', '--client-id', '--dotenv', '--authority', '--storage', '--debug']],
+    [
+      ['logout'],
+      [
+        '--tenant',
+        '--client-id',
+        '--client-secret-stdin',
+        '--dotenv',
+        '--authority',
+        '--graph-url',
+        '--storage',
+        '--debug',
+      ],
+    ],
     [['secret'], ['--tenant', '--client-id', '--dotenv', '--authority', '--debug']],
     [
       ['secret', 'set'],

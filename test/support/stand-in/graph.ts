@@ -1,6 +1,7 @@
 /**
- * Microsoft Graph: `/v1.0/me` and `/oidc/userinfo`, for a valid access token issued by this stand-in;
- * Graph-shaped errors for everything else under `/v1.0`.
+ * Microsoft Graph: `/v1.0/me`, `/oidc/userinfo` and `POST /v1.0/me/revokeSignInSessions` (which revokes
+ * every refresh token issued so far: AADSTS50173 on their next use), for a valid access token issued by
+ * this stand-in; Graph-shaped errors for everything else under `/v1.0`.
  *
  * @module
  */
@@ -9,8 +10,13 @@ import type { JWTPayload } from 'jose'
 import { errors as joseErrors, jwtVerify } from 'jose'
 import { graphError } from './errors.js'
 import { pairwiseSub } from './issue.js'
-import type { RequestContext, StandInState } from './state.js'
+import { type RequestContext, revokeRefreshTokens, type StandInState } from './state.js'
 import { GRAPH_APP_ID, GRAPH_RESOURCE, headerValue, ME_SCOPES } from './util.js'
+
+const REVOKE_PATH = '/v1.0/me/revokeSignInSessions'
+
+/** Delegated permissions that allow `revokeSignInSessions` (User.RevokeSessions.All is the least privileged). */
+const REVOKE_SCOPES = new Set(['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.AccessAsUser.All'])
 
 /** `graph`. */
 export async function handleGraph(s: StandInState, { req, res, path }: RequestContext): Promise<void> {
@@ -34,12 +40,13 @@ export async function handleGraph(s: StandInState, { req, res, path }: RequestCo
     res.writeHead(status, h)
     res.end(JSON.stringify(graphError(code, message, { requestId, clientRequestId })))
   }
-  if (path !== '/v1.0/me' && path !== '/oidc/userinfo') {
+  const revoke = path === REVOKE_PATH
+  if (path !== '/v1.0/me' && path !== '/oidc/userinfo' && !revoke) {
     const segment = path.split('/')[2] ?? ''
     fail(400, 'BadRequest', `Resource not found for the segment '${segment}'.`)
     return
   }
-  if (req.method !== 'GET') {
+  if (req.method !== (revoke ? 'POST' : 'GET')) {
     fail(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.')
     return
   }
@@ -92,6 +99,20 @@ export async function handleGraph(s: StandInState, { req, res, path }: RequestCo
         email: user.mail,
       }),
     )
+    return
+  }
+  if (revoke) {
+    if (!scp.some((x) => REVOKE_SCOPES.has(x))) {
+      fail(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')
+      return
+    }
+    if (payload.oid !== user.oid) {
+      fail(404, 'Request_ResourceNotFound', `Resource '${String(payload.oid)}' does not exist.`)
+      return
+    }
+    revokeRefreshTokens(s, 'revoked')
+    res.writeHead(200, headers)
+    res.end(JSON.stringify({ '@odata.context': `${GRAPH_RESOURCE}/v1.0/$metadata#Edm.Boolean`, value: true }))
     return
   }
   if (!scp.some((x) => ME_SCOPES.has(x))) {
