@@ -293,8 +293,8 @@ describe.skipIf(needs('secret-service'))('README Storage: keychain (real Secret 
 
     execFileSync('secret-tool', ['clear', 'service', 'entra-login', 'username', account])
     expect((await runCli(['secret', 'set'], { env, input: `${s.clientSecret}\n` })).code).toBe(0)
-    const login = await runCli(['login'], { env })
-    expect(login.code, login.stderr).toBe(0)
+    const again = await runCli(['login'], { env })
+    expect(again.code, again.stderr).toBe(0)
     expect((await runCli(['logout', '--all'], { env })).code).toBe(0)
     expect(keychainAccounts().filter((a) => a === account)).toEqual([])
   })
