@@ -49,6 +49,22 @@ exec dbus-run-session -- bash -c '
        dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets/collection/login \
          org.freedesktop.DBus.Properties.Get string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null |
          grep -q "boolean false"; then
+      # gnome-keyring-daemon was seen dying mid-run ("Message recipient disconnected from message bus
+      # without replying"); D-Bus then starts a new, locked one and every later keychain test fails
+      # with "the keyring is locked". A watchdog puts back an unlocked daemon (same keyring, same
+      # password) and says so on stderr each time, so a crash is visible, never silent.
+      main=$$ # the command below runs as this process (exec)
+      (
+        while sleep 0.5; do
+          kill -0 "$main" 2>/dev/null || exit 0
+          if ! dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets/collection/login \
+               org.freedesktop.DBus.Properties.Get string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null |
+               grep -q "boolean false"; then
+            echo "with-test-env: the Secret Service was gone or locked; restarting gnome-keyring-daemon unlocked" >&2
+            printf %s "$pw" | gnome-keyring-daemon --replace --unlock --components=secrets >/dev/null 2>&1 || true
+          fi
+        done
+      ) </dev/null >/dev/null &
       exec "$@"
     fi
     sleep 0.1
