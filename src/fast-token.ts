@@ -3,20 +3,21 @@
  * (`curl -H "Authorization: Bearer $(entra-login token)"`). It parses only the flags `token`
  * takes that name settings (`--scope`, `--tenant`, `--client-id`, `--authority`, `--storage`,
  * `--dotenv`, each `--flag value` or `--flag=value`), resolves the settings as the CLI does,
- * reads the cache without the lock and picks the token as MSAL would (`pickCachedToken`).
+ * reads the cache without the lock and picks the token as MSAL would (`cacheHit`, as the
+ * token service does).
  *
  * It answers only when it is sure and silent: any other argument, any warning, any error, a
  * miss (a refresh is due, no saved token for these scopes) returns undefined, and `main.ts`
  * runs the whole CLI, which does the same work again and reports (exit codes stay decided in
  * `cli.ts` alone). Nothing here writes a file or sends a request.
  */
-import { pickCachedToken, summarizeCache } from './auth/cache-format.js'
+import { cacheHit } from './auth/cache-format.js'
 import { type GlobalFlags, gatherSettings, settingsFrom } from './config.js'
 import type { Env } from './runtime.js'
 import { cacheStore } from './storage/cache-store.js'
 import { openKeychain } from './storage/keychain.js'
 import { cachePaths } from './storage/paths.js'
-import { validateScopes } from './validate.js'
+import { DEFAULT_SCOPES, validateScopes } from './validate.js'
 
 const VALUE_FLAGS: Readonly<Record<string, keyof GlobalFlags | 'scope'>> = {
   '--scope': 'scope',
@@ -76,12 +77,12 @@ export async function fastToken(
     }
     const settings = settingsFrom(gatherSettings(parsed.flags, env, { warn }), env)
     const requested = validateScopes(parsed.scopes, '--scope')
-    const scopes = requested.length > 0 ? requested : ['User.Read']
+    const scopes = requested.length > 0 ? requested : DEFAULT_SCOPES
     const paths = cachePaths(settings.home, settings.authority, settings.clientId)
     const store = cacheStore({ settings, paths, keychain: () => openKeychain(env), env, warn })
     const data = await store.read()
-    if (!quiet || summarizeCache(data).account === undefined) return undefined
-    const hit = pickCachedToken(data, {
+    if (!quiet) return undefined
+    const hit = cacheHit(data, {
       clientId: settings.clientId,
       authority: settings.authority,
       scopes,

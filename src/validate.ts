@@ -88,6 +88,9 @@ export function validateSeconds(value: string | number, source: string, max = 86
   return n
 }
 
+/** The scope `token` and `whoami` use when none is given. */
+export const DEFAULT_SCOPES = ['User.Read']
+
 /** The resource a scope belongs to: Graph for bare names, else the URI before the last path segment. */
 export function scopeResource(scope: string): string {
   if (!scope.includes('/')) return 'https://graph.microsoft.com'

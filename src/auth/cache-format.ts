@@ -63,8 +63,11 @@ function secret(e: Entry, where: string): void {
 
 /** Summarises a serialized cache; undefined input = nothing stored. Throws NOT_SIGNED_IN when damaged. */
 export function summarizeCache(serialized: string | undefined): CacheSummary {
-  const empty: CacheSummary = { account: undefined, accessToken: undefined, refreshToken: false }
-  if (serialized === undefined) return empty
+  return summarize(serialized === undefined ? undefined : parseCache(serialized))
+}
+
+/** A serialized cache as a JSON object (NOT_SIGNED_IN when it is not one). */
+function parseCache(serialized: string): Entry {
   let cache: unknown
   try {
     cache = JSON.parse(serialized)
@@ -72,6 +75,12 @@ export function summarizeCache(serialized: string | undefined): CacheSummary {
     throw damagedCache('not JSON')
   }
   if (!isObject(cache)) throw damagedCache('not a JSON object')
+  return cache
+}
+
+function summarize(cache: Entry | undefined): CacheSummary {
+  const empty: CacheSummary = { account: undefined, accessToken: undefined, refreshToken: false }
+  if (cache === undefined) return empty
   const a = section(cache, 'Account')[0]
   if (!a) return empty
   const homeAccountId = text(a, 'home_account_id', 'the account')
@@ -162,18 +171,30 @@ export interface CachedToken {
  * doubt here costs time, never a wrong token. Throws NOT_SIGNED_IN for a damaged cache (as
  * {@link summarizeCache}).
  */
-export function pickCachedToken(
-  serialized: string | undefined,
-  p: { clientId: string; authority: string; scopes: readonly string[]; nowMs: number },
-): CachedToken | undefined {
-  if (serialized === undefined) return undefined
-  let cache: unknown
-  try {
-    cache = JSON.parse(serialized)
-  } catch {
-    throw damagedCache('not JSON')
-  }
-  if (!isObject(cache)) throw damagedCache('not a JSON object')
+export function pickCachedToken(serialized: string | undefined, p: PickOptions): CachedToken | undefined {
+  return serialized === undefined ? undefined : pick(parseCache(serialized), p)
+}
+
+/** What {@link pickCachedToken} matches the cache against. */
+export interface PickOptions {
+  clientId: string
+  authority: string
+  scopes: readonly string[]
+  nowMs: number
+}
+
+/**
+ * A command's cache hit, the cache parsed once: NOT_SIGNED_IN when no account is stored (or the
+ * cache is damaged, as {@link summarizeCache} judges it), else {@link pickCachedToken}'s answer.
+ * The token service and the `token` fast path both ask this.
+ */
+export function cacheHit(serialized: string | undefined, p: PickOptions): CachedToken | undefined {
+  const cache = serialized === undefined ? undefined : parseCache(serialized)
+  if (summarize(cache).account === undefined) throw notSignedIn()
+  return cache === undefined ? undefined : pick(cache, p)
+}
+
+function pick(cache: Entry, p: PickOptions): CachedToken | undefined {
   const accounts = section(cache, 'Account')
   const account = accounts[0]
   if (accounts.length !== 1 || account === undefined) return undefined

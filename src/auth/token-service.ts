@@ -8,7 +8,7 @@
 import { CliError, notSignedIn } from '../errors.js'
 import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
-import { type CacheSummary, pickCachedToken, summarizeCache } from './cache-format.js'
+import { type CacheSummary, cacheHit, summarizeCache } from './cache-format.js'
 import type { AuthorityMetadata, MetadataCache } from './metadata.js'
 import type { AuthClient } from './msal.js'
 
@@ -109,13 +109,11 @@ export class TokenService {
 
   /**
    * The token MSAL would serve from the cache without the lock and without a request, if any,
-   * chosen without loading MSAL (`pickCachedToken`, whose agreement with MSAL is tested): a
+   * chosen without loading MSAL (`cacheHit`/`pickCachedToken`, whose agreement with MSAL is tested): a
    * cache hit parses neither msal-node nor the saved metadata. No account: NOT_SIGNED_IN.
    */
   async #cacheHit(p: { scopes: string[] }): Promise<AccessTokenResult | undefined> {
-    const data = await this.#o.store.read()
-    if (summarizeCache(data).account === undefined) throw notSignedIn()
-    const hit = pickCachedToken(data, {
+    const hit = cacheHit(await this.#o.store.read(), {
       clientId: this.#o.clientId,
       authority: this.#o.authority,
       scopes: p.scopes,

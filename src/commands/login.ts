@@ -8,7 +8,7 @@ import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes, type Settings } from '../config.js'
 import { usageError } from '../errors.js'
 import type { Debug, Factory } from '../factory.js'
-import { globalOptionsFor } from '../help.js'
+import { GLOBAL_OPTION_NAMES, globalOptionsFor } from '../help.js'
 import type { HttpClient } from '../http.js'
 import { promptSecret } from '../prompt.js'
 import type { Redactor } from '../redact.js'
@@ -77,20 +77,8 @@ export const BASE_SCOPES = ['openid', 'profile', 'offline_access', 'User.Read']
  * splitting); tests may pass their own `runF`.
  */
 export function newCmdLogin(f: Factory, runF?: (o: LoginOptions) => Promise<void>): Command {
-  return globalOptionsFor(new Command('login'), [
-    '--tenant',
-    '--client-id',
-    '--client-secret-stdin',
-    '--dotenv',
-    '--authority',
-    '--graph-url',
-    '--port',
-    '--browser',
-    '--no-browser',
-    '--timeout',
-    '--storage',
-    '--debug',
-  ])
+  // login reads every global option.
+  return globalOptionsFor(new Command('login'), GLOBAL_OPTION_NAMES)
     .description('sign in with the browser and print your Microsoft Graph profile')
     .option('--json', 'print the profile JSON on stdout even on a terminal')
     .option('--scope <scope>', 'extra Graph scope to request (repeatable)', collect)

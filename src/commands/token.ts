@@ -8,10 +8,11 @@ import { resolveScopes } from '../config.js'
 import type { Factory } from '../factory.js'
 import { globalOptionsFor } from '../help.js'
 import { type IO, writeOut } from '../io.js'
+import { DEFAULT_SCOPES } from '../validate.js'
 import { collect } from './flags.js'
 
-/** The scope `token` and `whoami` use when none is given. */
-export const DEFAULT_SCOPES = ['User.Read']
+// The scope `token` and `whoami` use when none is given (in validate.ts, which the fast path loads).
+export { DEFAULT_SCOPES } from '../validate.js'
 
 /** What `token` runs with. */
 export interface TokenOptions {
