@@ -9,6 +9,7 @@ import { newCmdConfig } from './commands/config.js'
 import { newCmdDoctor } from './commands/doctor.js'
 import { newCmdLogin } from './commands/login.js'
 import { newCmdLogout } from './commands/logout.js'
+import { newCmdProfile } from './commands/profile.js'
 import { newCmdSecret } from './commands/secret.js'
 import { newCmdStatus } from './commands/status.js'
 import { newCmdToken } from './commands/token.js'
@@ -90,6 +91,18 @@ function rootCommand(): Command {
         'where tokens are kept: keychain or file [env: ENTRA_STORAGE] (default: keychain)',
       ),
     )
+    .addOption(
+      new Option(
+        '--profile <name>',
+        'use a named profile: its own settings and tokens [env: ENTRA_PROFILE] (default: the one `profile use` chose, else default)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--account <user>',
+        'which signed-in account, by username or object id [env: ENTRA_ACCOUNT] (default: the last one signed in)',
+      ),
+    )
     .addOption(new Option('--debug', 'verbose, redacted diagnostics on stderr (and error codes)'))
     .addHelpText('after', ROOT_HELP_TAIL)
 }
@@ -123,6 +136,7 @@ export function buildProgram(f: Factory): Command {
     newCmdLogout(f),
     newCmdSecret(f),
     newCmdConfig(f),
+    newCmdProfile(f),
     newCmdDoctor(f),
   ]) {
     program.addCommand(cmd)

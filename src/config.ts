@@ -12,6 +12,13 @@ import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import envPaths from 'env-paths'
 import { type CliError, usageError } from './errors.js'
+import {
+  DEFAULT_PROFILE,
+  noSuchProfile,
+  profileFiles,
+  type SelectedProfile,
+  selectProfile,
+} from './profiles.js'
 import { SETTING_KEYS, type SettingKey } from './settings-keys.js'
 import { writeFileAtomic } from './storage/atomic.js'
 import { readPrivateFile } from './storage/private.js'
@@ -39,6 +46,8 @@ export interface GlobalFlags {
   browser?: string | false
   timeout?: string
   storage?: string
+  profile?: string
+  account?: string
   debug?: boolean
 }
 
@@ -59,7 +68,16 @@ export interface Settings {
   /** Per-attempt HTTP timeout (ENTRA_HTTP_TIMEOUT, 1–3600 s; default 30 s), in milliseconds. */
   httpTimeoutMs: number
   storage: StorageKind
+  /** The profile this run uses (`default` unless one is named or chosen). */
+  profile: string
+  /**
+   * The account to use when the cache holds several: `--account`, ENTRA_ACCOUNT or the remembered
+   * one (the last signed in; `explicit` false). Matched against the username or object id.
+   */
+  account: { value: string; explicit: boolean } | undefined
+  /** The profile's cache folder. */
   home: string
+  /** The profile's config file. */
   configFile: string
   debug: boolean
   /** Client secret from a non-interactive source, if any (stdin is read separately). */
@@ -90,7 +108,7 @@ export type ConfigFile = Partial<Record<SettingKey, string | number>>
 const KEY_ALIASES: Readonly<Record<string, SettingKey>> = { clientId: 'client-id', graphUrl: 'graph-url' }
 
 interface KeySpec {
-  flag: Exclude<keyof GlobalFlags, 'clientSecretStdin' | 'dotenv' | 'debug'>
+  flag: Exclude<keyof GlobalFlags, 'clientSecretStdin' | 'dotenv' | 'debug' | 'profile'>
   flagName: string
   env: readonly string[]
 }
@@ -103,6 +121,7 @@ const SPECS: Readonly<Record<SettingKey, KeySpec>> = {
   browser: { flag: 'browser', flagName: '--browser', env: ['ENTRA_BROWSER', 'BROWSER'] },
   timeout: { flag: 'timeout', flagName: '--timeout', env: ['ENTRA_TIMEOUT'] },
   storage: { flag: 'storage', flagName: '--storage', env: ['ENTRA_STORAGE'] },
+  account: { flag: 'account', flagName: '--account', env: ['ENTRA_ACCOUNT'] },
 }
 
 const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com'
@@ -115,7 +134,7 @@ const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
   storage: 'keychain',
 }
 
-/** The folder for config, cache and lock files. */
+/** The folder for cache and lock files and the (default profile's) config file. */
 export function homeDir(env: Env): { home: string; configFile: string } {
   const explicit = env.ENTRA_LOGIN_HOME
   if (explicit !== undefined && explicit !== '')
@@ -221,6 +240,7 @@ export function readEnvFile(path: string): Record<string, string> {
     ENTRA_BROWSER: ['ENTRA_BROWSER'],
     ENTRA_TIMEOUT: ['ENTRA_TIMEOUT'],
     ENTRA_STORAGE: ['ENTRA_STORAGE'],
+    ENTRA_ACCOUNT: ['ENTRA_ACCOUNT'],
   }
   for (const [key, names] of Object.entries(map)) {
     const v = pick(...names)
@@ -231,8 +251,14 @@ export function readEnvFile(path: string): Record<string, string> {
 
 /** Every setting as found in each source, not yet validated: what `config list` and `doctor` show. */
 export interface Gathered {
+  /** The selected profile and whether it exists. */
+  profile: SelectedProfile & { exists: boolean }
+  /** The profile's cache folder. */
   home: string
+  /** The profile's config file. */
   configFile: string
+  /** The default profile's home and config file (profiles are found from them). */
+  base: { home: string; configFile: string }
   /** The config file as read. */
   file: ConfigFile
   /** The highest-ranking value of each key, if any. */
@@ -250,8 +276,11 @@ export function gatherSettings(
   env: Env,
   options: { warn: (line: string) => void },
 ): Gathered {
-  const { home, configFile } = homeDir(env)
+  const base = homeDir(env)
+  const selected = selectProfile(flags.profile, env, base.configFile)
+  const { home, configFile } = profileFiles(selected.name, base)
   const file = readConfigFile(configFile, options.warn)
+  const exists = selected.name === DEFAULT_PROFILE || readPrivateFile(configFile) !== undefined
   const envFile = flags.dotenv ? readEnvFile(flags.dotenv) : {}
   const found: Partial<Record<SettingKey, Found>> = {}
   for (const key of SETTING_KEYS) {
@@ -279,8 +308,10 @@ export function gatherSettings(
   else if (env.ENTRA_CLIENT_SECRET)
     secret = { value: env.ENTRA_CLIENT_SECRET, source: 'ENTRA_CLIENT_SECRET', kind: 'env' }
   return {
+    profile: { ...selected, exists },
     home,
     configFile,
+    base,
     file,
     found,
     noBrowser: flags.browser === false,
@@ -345,6 +376,16 @@ export function validateSetting(key: SettingKey, value: string, origin: string):
     }
     case 'browser': {
       if (value.trim() === '') throw usageError(`${origin} is empty`, 'name a browser program, e.g. firefox')
+      return value
+    }
+    case 'account': {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+      if (value === '' || value.length > 256 || /[\s\u0000-\u001f\u007f-\u009f]/.test(value)) {
+        throw usageError(
+          `invalid account ${JSON.stringify(value)} (from ${origin})`,
+          'name a signed-in account by its username (e.g. adele@contoso.com) or object id; `entra-login status` lists them',
+        )
+      }
       return value
     }
   }
@@ -466,7 +507,8 @@ export function resolveSettings(
 }
 
 /** {@link resolveSettings} over settings already gathered. */
-export function settingsFrom(g: Gathered, env: Env): Settings {
+export function settingsFrom(g: Gathered, env: Env, options: { newProfile?: boolean } = {}): Settings {
+  if (!g.profile.exists && options.newProfile !== true) throw noSuchProfile(g.profile)
   const { found } = g
   const ta = tenantAndAuthority(g)
   if (ta.tenant === undefined) {
@@ -513,6 +555,10 @@ export function settingsFrom(g: Gathered, env: Env): Settings {
     timeoutSeconds,
     httpTimeoutMs,
     storage,
+    profile: g.profile.name,
+    account: found.account
+      ? { value: valid<string>('account') as string, explicit: found.account.kind !== 'config' }
+      : undefined,
     home: g.home,
     configFile: g.configFile,
     debug: g.debug,
@@ -527,7 +573,7 @@ export function settingsFrom(g: Gathered, env: Env): Settings {
  * (flag, `--dotenv`, environment). Not remembered: the generic `BROWSER` variable and
  * `--no-browser` (they leave `browser` as it was), and never the client secret.
  */
-export function rememberedConfig(g: Gathered, s: Settings): ConfigFile | undefined {
+export function rememberedConfig(g: Gathered, s: Settings, username?: string): ConfigFile | undefined {
   const next: ConfigFile = { ...g.file }
   const set = (key: SettingKey, value: string | number, dflt: string | number | undefined) => {
     if (value === dflt) delete next[key]
@@ -540,6 +586,8 @@ export function rememberedConfig(g: Gathered, s: Settings): ConfigFile | undefin
   set('port', s.port, 5001)
   set('timeout', s.timeoutSeconds, 300)
   set('storage', s.storage, 'keychain')
+  // The account signed in last is the profile's default account.
+  if (username !== undefined) next.account = username
   const b = g.found.browser
   if (!g.noBrowser && b !== undefined && b.origin !== 'BROWSER' && b.kind !== 'config') {
     next.browser = validateSetting('browser', b.value, b.origin)

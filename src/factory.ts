@@ -34,6 +34,8 @@ export interface Factory {
   readonly redactor: Redactor
   /** The global flags; `cli.ts` sets them before any command action runs. */
   flags: GlobalFlags
+  /** The selected profile may be new (set by `login`, which creates it). */
+  newProfile: boolean
   /** Asks for the client secret when no source has it (set by `login` on a terminal). */
   askSecret: (() => Promise<string>) | undefined
   /** Every setting as found in flag, --dotenv, environment and config file, not validated. */
@@ -72,13 +74,14 @@ export function createFactory(rt: Runtime): Factory {
     io: rt.io,
     redactor,
     flags: {},
+    newProfile: false,
     askSecret: undefined,
     gathered: once(() => {
       const g = gatherSettings(f.flags, rt.env, { warn })
       redactor.add(g.secret?.value)
       return g
     }),
-    settings: once(() => settingsFrom(f.gathered(), rt.env)),
+    settings: once(() => settingsFrom(f.gathered(), rt.env, { newProfile: f.newProfile })),
     async secretSource() {
       if (f.flags.clientSecretStdin === true) return 'stdin'
       const given = f.gathered().secret
@@ -111,7 +114,7 @@ export function createFactory(rt: Runtime): Factory {
     ),
     paths: once(() => {
       const s = f.settings()
-      return cachePaths(s.home, s.authority, s.clientId)
+      return cachePaths(s.home, s.authority, s.clientId, s.profile)
     }),
     keychain: once(() => rt.openKeychain()),
     store: once(
@@ -165,6 +168,7 @@ export function createFactory(rt: Runtime): Factory {
         secretSource: () => f.secret().source(),
         onSecret: (v) => redactor.add(v),
         now: rt.now,
+        account: s.account,
       })
     }),
   }

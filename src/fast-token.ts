@@ -2,7 +2,7 @@
  * `entra-login token` on a cache hit, before the CLI itself is loaded: the scripting hot path
  * (`curl -H "Authorization: Bearer $(entra-login token)"`). It parses only the flags `token`
  * takes that name settings (`--scope`, `--tenant`, `--client-id`, `--authority`, `--storage`,
- * `--dotenv`, each `--flag value` or `--flag=value`), resolves the settings as the CLI does,
+ * `--dotenv`, `--profile`, `--account`, each `--flag value` or `--flag=value`), resolves the settings as the CLI does,
  * reads the cache without the lock and picks the token as MSAL would (`cacheHit`, as the
  * token service does).
  *
@@ -26,6 +26,8 @@ const VALUE_FLAGS: Readonly<Record<string, keyof GlobalFlags | 'scope'>> = {
   '--authority': 'authority',
   '--storage': 'storage',
   '--dotenv': 'dotenv',
+  '--profile': 'profile',
+  '--account': 'account',
 }
 
 /** The flags of a plain `token` command line, or undefined for anything else. */
@@ -78,7 +80,7 @@ export async function fastToken(
     const settings = settingsFrom(gatherSettings(parsed.flags, env, { warn }), env)
     const requested = validateScopes(parsed.scopes, '--scope')
     const scopes = requested.length > 0 ? requested : DEFAULT_SCOPES
-    const paths = cachePaths(settings.home, settings.authority, settings.clientId)
+    const paths = cachePaths(settings.home, settings.authority, settings.clientId, settings.profile)
     const store = cacheStore({ settings, paths, keychain: () => openKeychain(env), env, warn })
     const data = await store.read()
     if (!quiet) return undefined
@@ -87,6 +89,7 @@ export async function fastToken(
       authority: settings.authority,
       scopes,
       nowMs: now(),
+      account: settings.account,
     })
     return quiet ? hit?.accessToken : undefined
   } catch {

@@ -18,6 +18,8 @@ export const GLOBAL_OPTION_NAMES = [
   '--no-browser',
   '--timeout',
   '--storage',
+  '--profile',
+  '--account',
   '--debug',
 ] as const
 
@@ -82,6 +84,8 @@ Environment:
   ENTRA_BROWSER, BROWSER  --browser
   ENTRA_TIMEOUT           --timeout
   ENTRA_STORAGE           --storage
+  ENTRA_PROFILE           --profile
+  ENTRA_ACCOUNT           --account
   ENTRA_HTTP_TIMEOUT      seconds one HTTP attempt may take, 1 to 3600 (default: 30)
   ENTRA_LOGIN_HOME        folder for config, cache and lock files
   NO_COLOR                no colour on stderr

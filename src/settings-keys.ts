@@ -11,6 +11,7 @@ export const SETTING_KEYS = [
   'browser',
   'timeout',
   'storage',
+  'account',
 ] as const
 
 /** One of {@link SETTING_KEYS}. */

@@ -4,20 +4,39 @@
  * loading MSAL. Used to answer "who is signed in, and until when" with no network and
  * no client secret. A cache that is not in this shape is damaged: "not signed in".
  */
-import { notSignedIn } from '../errors.js'
+import { notSignedIn, usageError } from '../errors.js'
 
-/** The signed-in account, as `status` shows it. */
+/** A signed-in account, as `status` shows it. */
 export interface CachedAccount {
   homeAccountId: string
+  /** The object id in its tenant (`oid`), when the cache has it. */
+  localAccountId: string | undefined
   username: string
   name: string | undefined
   tenantId: string
+  /** The authority host it signed in at. */
+  environment: string | undefined
 }
 
-/** What one cache holds for its (single) account. */
+/**
+ * Which account a command means: `--account`, ENTRA_ACCOUNT or the remembered one (the last signed
+ * in, `explicit` false), matched against the username (ignoring case), the object id or the home
+ * account id.
+ */
+export interface AccountChoice {
+  value: string
+  explicit: boolean
+}
+
+/** What one cache holds: every account, and for the chosen one its tokens. */
 export interface CacheSummary {
+  /** Every account stored, in the cache's order. */
+  accounts: CachedAccount[]
+  /** The account chosen ({@link chooseAccount}), or undefined (none stored, or none could be chosen). */
   account: CachedAccount | undefined
-  /** The access token that expires last (ms since the epoch), and its scopes. */
+  /** Why no account was chosen although some are stored. */
+  choiceError?: Error
+  /** The chosen account's access token that expires last (ms since the epoch), and its scopes. */
   accessToken: { expiresOn: number; scopes: string[] } | undefined
   refreshToken: boolean
 }
@@ -61,9 +80,12 @@ function secret(e: Entry, where: string): void {
   if (typeof v !== 'string' || v === '') throw damagedCache(`${where} has no secret`)
 }
 
-/** Summarises a serialized cache; undefined input = nothing stored. Throws NOT_SIGNED_IN when damaged. */
-export function summarizeCache(serialized: string | undefined): CacheSummary {
-  return summarize(serialized === undefined ? undefined : parseCache(serialized))
+/**
+ * Summarises a serialized cache for the account `choice` picks ({@link chooseAccount}); undefined
+ * input = nothing stored. Throws NOT_SIGNED_IN when damaged; a failed choice is `choiceError`.
+ */
+export function summarizeCache(serialized: string | undefined, choice?: AccountChoice): CacheSummary {
+  return summarize(serialized === undefined ? undefined : parseCache(serialized), choice)
 }
 
 /** A serialized cache as a JSON object (NOT_SIGNED_IN when it is not one). */
@@ -78,18 +100,97 @@ function parseCache(serialized: string): Entry {
   return cache
 }
 
-function summarize(cache: Entry | undefined): CacheSummary {
-  const empty: CacheSummary = { account: undefined, accessToken: undefined, refreshToken: false }
-  if (cache === undefined) return empty
-  const a = section(cache, 'Account')[0]
-  if (!a) return empty
-  const homeAccountId = text(a, 'home_account_id', 'the account')
-  const account: CachedAccount = {
-    homeAccountId,
+function accountOf(a: Entry): CachedAccount {
+  return {
+    homeAccountId: text(a, 'home_account_id', 'the account'),
+    localAccountId: typeof a.local_account_id === 'string' ? a.local_account_id : undefined,
     username: text(a, 'username', 'the account'),
     name: typeof a.name === 'string' ? a.name : undefined,
     tenantId: text(a, 'realm', 'the account'),
+    environment: typeof a.environment === 'string' ? a.environment : undefined,
   }
+}
+
+const LIST_AT_MOST = 5
+
+/** `a@x, b@y` (at most five, then "and N more"). */
+function listed(accounts: readonly CachedAccount[]): string {
+  const names = accounts.slice(0, LIST_AT_MOST).map((a) => a.username)
+  const more = accounts.length - names.length
+  return `${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`
+}
+
+/**
+ * The account a command uses: the one `choice` names (username ignoring case, object id or home
+ * account id), else the only one. A choice that matches none is NOT_SIGNED_IN when it was explicit
+ * (`--account`, ENTRA_ACCOUNT); a remembered one that matches none falls back to the only account.
+ * Several accounts and no usable choice: a usage error (exit 2) listing them. None: NOT_SIGNED_IN.
+ */
+export function chooseAccount(accounts: readonly CachedAccount[], choice?: AccountChoice): CachedAccount {
+  if (accounts.length === 0) {
+    throw choice?.explicit === true
+      ? notSignedIn(`${choice.value} is not signed in`, undefined, addHint(choice.value))
+      : notSignedIn()
+  }
+  if (choice !== undefined) {
+    const v = choice.value.toLowerCase()
+    const hits = accounts.filter(
+      (a) =>
+        a.username.toLowerCase() === v ||
+        a.localAccountId?.toLowerCase() === v ||
+        a.homeAccountId.toLowerCase() === v,
+    )
+    if (hits.length === 1) return hits[0] as CachedAccount
+    if (hits.length > 1) {
+      throw usageError(
+        `${choice.value} names ${hits.length} signed-in accounts (${hits.map((a) => `${a.username} in ${a.tenantId}`).join(', ')})`,
+        'name one by its object id or home account id; `entra-login status --json` lists them',
+      )
+    }
+    if (choice.explicit) {
+      throw notSignedIn(
+        `${choice.value} is not signed in (signed in: ${listed(accounts)})`,
+        undefined,
+        addHint(choice.value),
+      )
+    }
+  }
+  if (accounts.length === 1) return accounts[0] as CachedAccount
+  throw usageError(
+    `${accounts.length} accounts are signed in (${listed(accounts)}) and none is chosen`,
+    'choose one with --account <username>, or make one the default: `entra-login config set account <username>`',
+  )
+}
+
+function addHint(username: string): string {
+  return `run \`entra-login login --login-hint ${username}\` to add it; \`entra-login status\` lists the accounts`
+}
+
+/** The cache's accounts and the chosen one (or why none could be chosen). */
+function chosenIn(
+  cache: Entry,
+  choice: AccountChoice | undefined,
+): { accounts: CachedAccount[]; account?: CachedAccount; choiceError?: Error } {
+  const accounts = section(cache, 'Account').map(accountOf)
+  if (accounts.length === 0) return { accounts }
+  try {
+    return { accounts, account: chooseAccount(accounts, choice) }
+  } catch (err) {
+    return { accounts, choiceError: err as Error }
+  }
+}
+
+function summarize(cache: Entry | undefined, choice?: AccountChoice): CacheSummary {
+  const empty: CacheSummary = {
+    accounts: [],
+    account: undefined,
+    accessToken: undefined,
+    refreshToken: false,
+  }
+  if (cache === undefined) return empty
+  const { accounts, account, choiceError } = chosenIn(cache, choice)
+  if (account === undefined) return choiceError ? { ...empty, accounts, choiceError } : { ...empty, accounts }
+  const { homeAccountId } = account
   let accessToken: CacheSummary['accessToken']
   for (const t of section(cache, 'AccessToken')) {
     if (t.home_account_id !== homeAccountId) continue
@@ -104,7 +205,7 @@ function summarize(cache: Entry | undefined): CacheSummary {
   const refreshTokens = section(cache, 'RefreshToken').filter((t) => t.home_account_id === homeAccountId)
   for (const t of refreshTokens) secret(t, 'a refresh token')
   const refreshToken = refreshTokens.length > 0
-  return { account, accessToken, refreshToken }
+  return { accounts, account, accessToken, refreshToken }
 }
 
 /** MSAL's default renewal margin: a token expiring sooner than this is refreshed, not served. */
@@ -172,7 +273,10 @@ export interface CachedToken {
  * {@link summarizeCache}).
  */
 export function pickCachedToken(serialized: string | undefined, p: PickOptions): CachedToken | undefined {
-  return serialized === undefined ? undefined : pick(parseCache(serialized), p)
+  if (serialized === undefined) return undefined
+  const cache = parseCache(serialized)
+  const { account } = chosenIn(cache, p.account)
+  return account === undefined ? undefined : pick(cache, p, account)
 }
 
 /** What {@link pickCachedToken} matches the cache against. */
@@ -181,6 +285,8 @@ export interface PickOptions {
   authority: string
   scopes: readonly string[]
   nowMs: number
+  /** Which account, when the cache holds several ({@link chooseAccount}). */
+  account?: AccountChoice | undefined
 }
 
 /**
@@ -190,14 +296,18 @@ export interface PickOptions {
  */
 export function cacheHit(serialized: string | undefined, p: PickOptions): CachedToken | undefined {
   const cache = serialized === undefined ? undefined : parseCache(serialized)
-  if (summarize(cache).account === undefined) throw notSignedIn()
-  return cache === undefined ? undefined : pick(cache, p)
+  const s = summarize(cache, p.account)
+  if (s.choiceError !== undefined) throw s.choiceError
+  if (s.account === undefined) throw notSignedIn()
+  return cache === undefined ? undefined : pick(cache, p, s.account)
 }
 
-function pick(cache: Entry, p: PickOptions): CachedToken | undefined {
-  const accounts = section(cache, 'Account')
-  const account = accounts[0]
-  if (accounts.length !== 1 || account === undefined) return undefined
+function pick(cache: Entry, p: PickOptions, chosen: CachedAccount): CachedToken | undefined {
+  const account = {
+    home_account_id: chosen.homeAccountId,
+    environment: chosen.environment,
+    realm: chosen.tenantId,
+  }
   // MSAL looks only at entries of the authority's host (a cache copied from another cloud is not served).
   if (account.environment !== new URL(p.authority).host) return undefined
   const search = searchScopes(p.scopes)

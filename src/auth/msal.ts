@@ -273,14 +273,35 @@ export class AuthClient {
     }
   }
 
-  /** After a validated sign-in: keep only that account and write the cache. */
-  async persistSignIn(homeAccountId: string): Promise<void> {
+  /**
+   * After a validated sign-in of `homeAccountId`: writes the cache holding this sign-in beside the
+   * other accounts of `stored` (the cache as read under the lock). Whatever `stored` held for this
+   * same account is replaced by this sign-in's entries; a damaged `stored` is replaced whole.
+   */
+  async persistSignIn(homeAccountId: string, stored: string | undefined): Promise<void> {
     const cache = this.#app.getTokenCache()
-    for (const a of await cache.getAllAccounts()) {
-      if (a.homeAccountId !== homeAccountId) await cache.removeAccount(a)
+    type Sections = Record<string, unknown>
+    const fresh = JSON.parse(cache.serialize()) as Sections
+    let old: Sections | undefined
+    try {
+      old = stored === undefined ? undefined : (JSON.parse(stored) as Sections)
+    } catch {
+      old = undefined
+    }
+    const isMap = (v: unknown): v is Record<string, unknown> =>
+      typeof v === 'object' && v !== null && !Array.isArray(v)
+    if (isMap(old)) {
+      for (const [name, entries] of Object.entries(old)) {
+        if (!isMap(entries)) continue
+        const kept = Object.entries(entries).filter(
+          ([, e]) => !(isMap(e) && e.home_account_id === homeAccountId),
+        )
+        fresh[name] = { ...Object.fromEntries(kept), ...(isMap(fresh[name]) ? fresh[name] : {}) }
+      }
     }
     this.#persist = true
-    await this.#store.write(cache.serialize())
+    await this.#store.write(JSON.stringify(fresh))
+    this.reload() // MSAL's memory holds this sign-in only: the next access reads the merged cache
   }
 
   /**
@@ -289,7 +310,7 @@ export class AuthClient {
    * takes the lock and calls {@link silent}, which repeats the work and reports any error.
    * Writes nothing, so it needs no lock (a read-only home still serves cache hits).
    */
-  async cachedOnly(p: { scopes: string[] }): Promise<TokenResult | undefined> {
+  async cachedOnly(p: { scopes: string[]; homeAccountId: string }): Promise<TokenResult | undefined> {
     const persist = this.#persist
     this.#offline = true
     this.#wantedRequest = false
@@ -312,12 +333,16 @@ export class AuthClient {
    * token (NOT_SIGNED_IN) leaves the cache as it was: the caller decides, after re-reading the
    * stored cache, whether to {@link forgetAccount}.
    */
-  async silent(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
+  async silent(p: { scopes: string[]; forceRefresh?: boolean; homeAccountId: string }): Promise<TokenResult> {
     return this.#acquire(p)
   }
 
-  /** acquireTokenSilent, with the checks every token handed out passes. */
-  async #acquire(p: { scopes: string[]; forceRefresh?: boolean }): Promise<TokenResult> {
+  /** acquireTokenSilent for the account `homeAccountId`, with the checks every token handed out passes. */
+  async #acquire(p: {
+    scopes: string[]
+    forceRefresh?: boolean
+    homeAccountId: string
+  }): Promise<TokenResult> {
     const cache = this.#app.getTokenCache()
     let accounts: Awaited<ReturnType<typeof cache.getAllAccounts>>
     try {
@@ -325,7 +350,7 @@ export class AuthClient {
     } catch (err) {
       throw this.#translate(err, 'silent')
     }
-    const account = accounts[0]
+    const account = accounts.find((a) => a.homeAccountId === p.homeAccountId)
     if (!account) throw notSignedIn()
     let r: AuthenticationResult
     try {
@@ -351,9 +376,9 @@ export class AuthClient {
    * Drops the account {@link silent} uses from the loaded cache and writes the cache, so the next
    * command says "not signed in" at once. For a refresh token that is dead for real.
    */
-  async forgetAccount(): Promise<void> {
+  async forgetAccount(homeAccountId: string): Promise<void> {
     const cache = this.#app.getTokenCache()
-    const account = (await cache.getAllAccounts())[0]
+    const account = (await cache.getAllAccounts()).find((a) => a.homeAccountId === homeAccountId)
     if (!account) return
     this.#persist = true
     await cache.removeAccount(account)

@@ -8,7 +8,14 @@
 import { CliError, notSignedIn } from '../errors.js'
 import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
-import { type CacheSummary, cacheHit, summarizeCache } from './cache-format.js'
+import {
+  type AccountChoice,
+  type CachedAccount,
+  type CacheSummary,
+  cacheHit,
+  chooseAccount,
+  summarizeCache,
+} from './cache-format.js'
 import type { AuthorityMetadata, MetadataCache } from './metadata.js'
 import type { AuthClient } from './msal.js'
 
@@ -36,6 +43,8 @@ export interface TokenServiceOptions {
   onSecret: (value: string) => void
   /** The clock (ms since the epoch), for the cache hit's expiry check. */
   now: () => number
+  /** Which account, when the cache holds several (`--account`, ENTRA_ACCOUNT, the remembered one). */
+  account?: AccountChoice | undefined
 }
 
 /** Token use cases for one cache (authority + client id). */
@@ -52,9 +61,16 @@ export class TokenService {
     return this.#o.store
   }
 
-  /** What the cache holds: account, latest access token expiry and scopes, refresh token. */
+  /** What the cache holds: every account; for the chosen one, its latest access token and refresh token. */
   async summary(): Promise<CacheSummary> {
-    return summarizeCache(await this.#o.store.read())
+    return summarizeCache(await this.#o.store.read(), this.#o.account)
+  }
+
+  /** The account commands use (throws NOT_SIGNED_IN, or a usage error when several and none chosen). */
+  async account(): Promise<CachedAccount> {
+    const s = await this.summary()
+    if (s.choiceError !== undefined) throw s.choiceError
+    return chooseAccount(s.accounts, this.#o.account)
   }
 
   /**
@@ -78,12 +94,12 @@ export class TokenService {
     }
     return this.#o.withLock(async () => {
       let data = await this.#o.store.read()
-      if (summarizeCache(data).account === undefined) throw notSignedIn()
+      let account = this.#chosen(data)
       const client = await this.client(await this.#o.metadata.load())
       for (let attempt = 1; ; attempt++) {
         client.reload(data)
         try {
-          return await client.silent(p)
+          return await client.silent({ ...p, homeAccountId: account.homeAccountId })
         } catch (err) {
           if (!(err instanceof CliError) || err.code !== 'NOT_SIGNED_IN') throw err
           let stored: string | undefined
@@ -93,11 +109,13 @@ export class TokenService {
             throw err // cannot tell whether a sibling changed it: keep the account
           }
           if (stored === data) {
-            await client.forgetAccount().catch(() => {})
+            await client.forgetAccount(account.homeAccountId).catch(() => {})
             throw err
           }
           // Changed again after one retry, or signed out meanwhile: leave the cache to whoever changed it.
-          if (attempt === 2 || summarizeCache(stored).account === undefined) throw err
+          const now = summarizeCache(stored, this.#o.account).account
+          if (attempt === 2 || now?.homeAccountId !== account.homeAccountId) throw err
+          account = now
           this.#o.debug?.(
             'token: the cache changed during the refresh (another entra-login stored it); retrying once',
           )
@@ -105,6 +123,14 @@ export class TokenService {
         }
       }
     })
+  }
+
+  /** The chosen account of a cache as read (NOT_SIGNED_IN when none; a usage error when several and none chosen). */
+  #chosen(data: string | undefined): CachedAccount {
+    const s = summarizeCache(data, this.#o.account)
+    if (s.choiceError !== undefined) throw s.choiceError
+    if (s.account === undefined) throw notSignedIn()
+    return s.account
   }
 
   /**
@@ -118,6 +144,7 @@ export class TokenService {
       authority: this.#o.authority,
       scopes: p.scopes,
       nowMs: this.#o.now(),
+      account: this.#o.account,
     })
     if (hit === undefined) {
       this.#o.debug?.('cache: no token to serve as stored; taking the lock')
@@ -147,16 +174,75 @@ export class TokenService {
     return this.#client
   }
 
-  /** After a validated sign-in: keeps only that account, writes the cache, saves the metadata. */
+  /**
+   * After a validated sign-in: writes the cache (this account beside the others already signed in,
+   * its old entries replaced), saves the metadata.
+   */
   async storeSignIn(client: AuthClient, homeAccountId: string, metadata: AuthorityMetadata): Promise<void> {
-    await this.#o.withLock(() => client.persistSignIn(homeAccountId))
+    await this.#o.withLock(async () => {
+      let stored: string | undefined
+      try {
+        stored = await this.#o.store.read()
+        summarizeCache(stored)
+      } catch {
+        stored = undefined // a damaged or unreadable cache is replaced by this sign-in
+      }
+      await client.persistSignIn(homeAccountId, stored)
+    })
     await this.#o.metadata.save(metadata)
   }
 
-  /** Forgets the cached tokens (and their key) and the saved metadata; true when a cache was removed. */
+  /** Forgets every cached token (and their key) and the saved metadata; true when a cache was removed. */
   async remove(): Promise<boolean> {
     const removed = await this.#o.withLock(() => this.#o.store.remove())
     await this.#o.metadata.remove()
     return removed
   }
+
+  /**
+   * Forgets one account's tokens (the chosen one: `--account`, ENTRA_ACCOUNT, the remembered one,
+   * or the only one). When it was the last account, or the cache is damaged, the whole cache goes
+   * with the saved metadata (as {@link remove}): `cleared`. `removed` is the account signed out, if
+   * one was; `left` the accounts still signed in.
+   */
+  async removeAccount(): Promise<{
+    removed: CachedAccount | undefined
+    left: CachedAccount[]
+    cleared: boolean
+  }> {
+    const result = await this.#o.withLock(async () => {
+      const data = await this.#o.store.read()
+      let s: CacheSummary
+      try {
+        s = summarizeCache(data, this.#o.account)
+      } catch {
+        return { removed: undefined, left: [], cleared: await this.#o.store.remove() } // damaged
+      }
+      if (s.accounts.length === 0)
+        return { removed: undefined, left: [], cleared: await this.#o.store.remove() }
+      const removed = chooseAccount(s.accounts, this.#o.account)
+      const left = s.accounts.filter((a) => a.homeAccountId !== removed.homeAccountId)
+      if (left.length === 0) return { removed, left, cleared: await this.#o.store.remove() }
+      await this.#o.store.write(withoutAccount(data as string, removed.homeAccountId))
+      return { removed, left, cleared: false }
+    })
+    if (result.left.length === 0) await this.#o.metadata.remove()
+    return result
+  }
 }
+
+/** A serialized cache without the entries of one account (every section, by `home_account_id`). */
+function withoutAccount(serialized: string, homeAccountId: string): string {
+  const cache = JSON.parse(serialized) as Record<string, unknown>
+  for (const [name, entries] of Object.entries(cache)) {
+    if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) continue
+    cache[name] = Object.fromEntries(
+      Object.entries(entries).filter(
+        ([, e]) => !(typeof e === 'object' && e !== null && (e as Entry).home_account_id === homeAccountId),
+      ),
+    )
+  }
+  return JSON.stringify(cache)
+}
+
+type Entry = Record<string, unknown>

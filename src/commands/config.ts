@@ -20,6 +20,7 @@ import { usageError } from '../errors.js'
 import type { Factory, SecretSourceKind } from '../factory.js'
 import { GLOBAL_OPTION_NAMES, globalOptionsFor } from '../help.js'
 import { type IO, sanitize, say, toJson, writeOut } from '../io.js'
+import { noSuchProfile } from '../profiles.js'
 
 /** What the `config` subcommands run with. */
 export interface ConfigOptions {
@@ -118,15 +119,23 @@ export async function configSetRun(o: ConfigOptions, name: string, value: string
   const next: ConfigFile = { ...g.file, [key]: normalised }
   checkConsistent(g, next)
   await writeConfigFile(g.configFile, next)
-  say(o.io, `Set ${key} to ${sanitize(String(normalised), 300)} in ${g.configFile}`)
+  const created = g.profile.exists ? '' : ` (a new profile, "${g.profile.name}")`
+  say(o.io, `Set ${key} to ${sanitize(String(normalised), 300)} in ${g.configFile}${created}`)
   const over = overriddenBy(g, key)
   if (over) say(o.io, o.io.color.yellow(`note: ${over} overrides it here`))
+}
+
+/** The settings gathered, for a profile that exists (only `config set` creates one). */
+function existing(o: ConfigOptions): Gathered {
+  const g = o.gathered()
+  if (!g.profile.exists) throw noSuchProfile(g.profile)
+  return g
 }
 
 /** `config unset <key>`. */
 export async function configUnsetRun(o: ConfigOptions, name: string): Promise<void> {
   const key = settingKey(name)
-  const g = o.gathered()
+  const g = existing(o)
   if (g.file[key] === undefined) {
     say(o.io, `${key} is not set in ${g.configFile}`)
     return
@@ -140,7 +149,7 @@ export async function configUnsetRun(o: ConfigOptions, name: string): Promise<vo
 /** `config get <key>`: the effective value, bare. */
 export async function configGetRun(o: ConfigOptions, name: string): Promise<void> {
   const key = settingKey(name)
-  const e = effectiveSettings(o.gathered())[key]
+  const e = effectiveSettings(existing(o))[key]
   if (e.error) throw e.error
   if (e.value === null || e.value === false) {
     throw usageError(`${key} is not set`, `set it with \`entra-login config set ${key} <value>\``)
@@ -156,7 +165,7 @@ function shown(e: Effective): string {
 
 /** `config list [--json]`: every key's effective value and source, and where the secret comes from. */
 export async function configListRun(o: ConfigOptions): Promise<void> {
-  const g = o.gathered()
+  const g = existing(o)
   const all = effectiveSettings(g)
   for (const key of SETTING_KEYS) {
     const err = all[key].error

@@ -12,8 +12,11 @@ import type { DoctorOptions } from './doctor-run.js'
 
 /** The `doctor` command. */
 export function newCmdDoctor(f: Factory, runF?: (o: DoctorOptions) => Promise<void>): Command {
-  // Every global option changes what doctor checks.
-  return globalOptionsFor(new Command('doctor'), GLOBAL_OPTION_NAMES)
+  // Every global option but --account changes what doctor checks.
+  return globalOptionsFor(
+    new Command('doctor'),
+    GLOBAL_OPTION_NAMES.filter((n) => n !== '--account'),
+  )
     .description(
       'check settings, secret, storage, port, authority, app registration and clock; sign in nothing',
     )

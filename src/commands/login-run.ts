@@ -221,7 +221,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
     // The next shell needs no settings; the secret may go to the keychain (asked on a terminal,
     // so the paste reader lets go of stdin first).
     paste?.close()
-    await opts.remember?.()
+    await opts.remember?.(token.account.username)
     await opts.keepSecret?.(secret)
 
     let me: GraphUser

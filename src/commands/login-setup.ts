@@ -72,8 +72,8 @@ export async function askMissingSettings(
  * ({@link rememberedConfig}) and says which keys changed. A failure to write is a warning:
  * the sign-in itself succeeded.
  */
-export async function rememberSettings(io: IO, g: Gathered, s: Settings): Promise<void> {
-  const next = rememberedConfig(g, s)
+export async function rememberSettings(io: IO, g: Gathered, s: Settings, username?: string): Promise<void> {
+  const next = rememberedConfig(g, s, username)
   if (next === undefined) return
   const changed = SETTING_KEYS.filter((k) => next[k] !== g.file[k])
   try {
@@ -91,6 +91,23 @@ export async function rememberSettings(io: IO, g: Gathered, s: Settings): Promis
       ? `Back to the default in ${g.configFile}: ${dropped.join(', ')}`
       : `Remembered ${set.join(', ')} in ${g.configFile}${dropped.length > 0 ? `, back to the default: ${dropped.join(', ')}` : ''}`
   say(io, `${what}; \`entra-login config list\` shows every setting.`)
+}
+
+/**
+ * After `logout` signed `username` out: when the profile remembers it as its default account, the
+ * key is dropped (the next command uses the only account left, or asks for --account).
+ */
+export async function forgetDefaultAccount(io: IO, g: Gathered, username: string): Promise<void> {
+  const remembered = g.file.account
+  if (remembered === undefined || String(remembered).toLowerCase() !== username.toLowerCase()) return
+  const next = { ...g.file }
+  delete next.account
+  try {
+    await writeConfigFile(g.configFile, next)
+  } catch (err) {
+    const reason = err instanceof CliError ? err.message : String(err)
+    say(io, io.color.yellow(`warning: the default account was not forgotten: ${sanitize(reason, 300)}`))
+  }
 }
 
 /** What {@link keepSecret} needs. */

@@ -42,7 +42,7 @@ export interface LoginOptions {
   /** `--login-hint`: the account to preselect. */
   loginHint?: string | undefined
   /** Once the sign-in is stored: remember the non-secret settings (login-setup.ts). */
-  remember?: () => Promise<void>
+  remember?: (username: string) => Promise<void>
   /** Once the sign-in is stored: offer to keep the client secret in the keychain (login-setup.ts). */
   keepSecret?: (secret: string) => Promise<void>
 }
@@ -78,7 +78,11 @@ export const BASE_SCOPES = ['openid', 'profile', 'offline_access', 'User.Read']
  */
 export function newCmdLogin(f: Factory, runF?: (o: LoginOptions) => Promise<void>): Command {
   // login reads every global option.
-  return globalOptionsFor(new Command('login'), GLOBAL_OPTION_NAMES)
+  // Which account signs in is chosen in the browser (or with --login-hint), never with --account.
+  return globalOptionsFor(
+    new Command('login'),
+    GLOBAL_OPTION_NAMES.filter((n) => n !== '--account'),
+  )
     .description('sign in with the browser and print your Microsoft Graph profile')
     .option('--json', 'print the profile JSON on stdout even on a terminal')
     .option('--scope <scope>', 'extra Graph scope to request (repeatable)', collect)
@@ -99,6 +103,8 @@ export function newCmdLogin(f: Factory, runF?: (o: LoginOptions) => Promise<void
         prompt?: string
         loginHint?: string
       }) => {
+        // A sign-in creates the profile it is given.
+        f.newProfile = true
         const prompt = checkPrompt(o.prompt)
         const loginHint = checkLoginHint(o.loginHint)
         const run = await import('./login-run.js')
@@ -129,7 +135,7 @@ export function newCmdLogin(f: Factory, runF?: (o: LoginOptions) => Promise<void
           paste: o.paste === true,
           prompt,
           loginHint,
-          remember: () => rememberSettings(f.io, f.gathered(), f.settings()),
+          remember: (username) => rememberSettings(f.io, f.gathered(), f.settings(), username),
           keepSecret: (secret) =>
             keepSecret(
               {

@@ -7,15 +7,15 @@
  */
 import { Command } from 'commander'
 import type { TokenService } from '../auth/token-service.js'
-import { CliError, notSignedIn, usageError } from '../errors.js'
+import { CliError, usageError } from '../errors.js'
 import type { Factory } from '../factory.js'
 import { REVOKE_SESSIONS_SCOPE, revokeSignInSessions } from '../graph.js'
 import { globalOptionsFor } from '../help.js'
 import type { HttpClient } from '../http.js'
-import { type IO, say } from '../io.js'
+import { type IO, sanitize, say } from '../io.js'
 import { promptConfirm } from '../prompt.js'
 import { forSecret, type Keychain } from '../storage/keychain.js'
-import { canPrompt } from './login-setup.js'
+import { canPrompt, forgetDefaultAccount } from './login-setup.js'
 import { DEFAULT_SCOPES } from './token.js'
 
 /** What `logout` runs with. */
@@ -26,6 +26,8 @@ export interface LogoutOptions {
   all: boolean
   keychain: () => Promise<Keychain>
   secretAccount: () => string
+  /** Drops the remembered default account when it is the one signed out (`config` key `account`). */
+  forgetDefault?: (username: string) => Promise<void>
   /** Revoke every sign-in session at Entra (Graph) before clearing the cache. */
   revokeSessions?: RevokeOptions | undefined
 }
@@ -53,10 +55,17 @@ export function newCmdLogout(f: Factory, runF: (o: LogoutOptions) => Promise<voi
     '--authority',
     '--graph-url',
     '--storage',
+    '--profile',
+    '--account',
     '--debug',
   ])
-    .description('forget the cached tokens (and with --all, the stored client secret)')
-    .option('--all', 'also remove the client secret stored with `secret set`')
+    .description(
+      "forget an account's cached tokens (the chosen one; with --all, every account's and the stored client secret)",
+    )
+    .option(
+      '--all',
+      'forget every account of this profile and app, and the client secret stored with `secret set`',
+    )
     .option(
       '--revoke-sessions',
       'first sign out at Entra: revoke every sign-in session of the user, in every app and on every device (Microsoft Graph revokeSignInSessions)',
@@ -64,7 +73,7 @@ export function newCmdLogout(f: Factory, runF: (o: LogoutOptions) => Promise<voi
     .option('--yes', 'with --revoke-sessions: do not ask for confirmation (needed without a terminal)')
     .addHelpText(
       'after',
-      `\nExamples:\n  entra-login logout\n  entra-login logout --revoke-sessions\n  entra-login logout --revoke-sessions --yes    # in a script\n\n--revoke-sessions needs the delegated ${REVOKE_SESSIONS_SCOPE} permission (sign in with\n\`entra-login login --scope ${REVOKE_SESSIONS_SCOPE}\`). Access tokens already issued stay\nvalid until they expire (about an hour).`,
+      `\nExamples:\n  entra-login logout\n  entra-login logout --account bob@contoso.com\n  entra-login logout --revoke-sessions\n  entra-login logout --revoke-sessions --yes    # in a script\n\n--revoke-sessions needs the delegated ${REVOKE_SESSIONS_SCOPE} permission (sign in with\n\`entra-login login --scope ${REVOKE_SESSIONS_SCOPE}\`). Access tokens already issued stay\nvalid until they expire (about an hour).`,
     )
     .action(async (o: { all?: boolean; revokeSessions?: boolean; yes?: boolean }) => {
       if (o.yes === true && o.revokeSessions !== true)
@@ -78,6 +87,7 @@ export function newCmdLogout(f: Factory, runF: (o: LogoutOptions) => Promise<voi
         all: o.all === true,
         keychain: f.keychain,
         secretAccount: () => f.paths().secretAccount,
+        forgetDefault: (username) => forgetDefaultAccount(f.io, f.gathered(), username),
         revokeSessions:
           o.revokeSessions === true
             ? {
@@ -105,8 +115,25 @@ export async function logoutRun(o: LogoutOptions): Promise<void> {
     const revoked = await revokeRun(o, o.revokeSessions)
     if (!revoked) return
   }
-  const removed = await o.tokens().remove()
-  say(o.io, removed ? 'Signed out: the cached tokens were removed.' : 'Nothing to remove: not signed in.')
+  if (o.all) {
+    const removed = await o.tokens().remove()
+    say(o.io, removed ? 'Signed out: the cached tokens were removed.' : 'Nothing to remove: not signed in.')
+  } else {
+    const r = await o.tokens().removeAccount()
+    if (r.left.length === 0)
+      say(
+        o.io,
+        r.cleared ? 'Signed out: the cached tokens were removed.' : 'Nothing to remove: not signed in.',
+      )
+    else if (r.removed !== undefined) {
+      const left = r.left.map((a) => sanitize(a.username, 200)).join(', ')
+      say(
+        o.io,
+        `Signed ${sanitize(r.removed.username, 200)} out: its cached tokens were removed; still signed in: ${left}.`,
+      )
+    }
+    if (r.removed !== undefined) await o.forgetDefault?.(r.removed.username)
+  }
   if (o.all) {
     const gone = await (await o.keychain()).delete(o.secretAccount())
     say(o.io, gone ? 'The stored client secret was removed.' : 'No client secret was stored.')
@@ -127,8 +154,7 @@ async function revokeRun(o: LogoutOptions, r: RevokeOptions): Promise<boolean> {
     )
   }
   const tokens = o.tokens()
-  const account = (await tokens.summary()).account
-  if (account === undefined) throw notSignedIn()
+  const account = await tokens.account()
   if (!r.yes) {
     const yes = await r.confirm(
       `Sign ${account.username} out of every app and every device (revokeSignInSessions)?`,

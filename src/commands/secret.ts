@@ -42,6 +42,7 @@ export function newCmdSecret(
     '--client-id',
     '--dotenv',
     '--authority',
+    '--profile',
     '--debug',
   ]).description("keep the app's client secret in the OS keychain")
   secret

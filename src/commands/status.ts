@@ -28,7 +28,16 @@ export interface StatusReport {
   signedIn: boolean
   authority: string
   clientId: string
+  /** The account commands use (`--account`, ENTRA_ACCOUNT, the last signed in, or the only one). */
   account?: { username: string; name: string | undefined; tenantId: string; homeAccountId: string }
+  /** Every account signed in with this profile and app; `current` marks {@link account}. */
+  accounts: {
+    username: string
+    name: string | undefined
+    tenantId: string
+    homeAccountId: string
+    current: boolean
+  }[]
   accessToken?: { expiresOn: string; expired: boolean; scopes: string[] }
   refreshToken?: { present: boolean }
   storage: { backend: string; location: string; encrypted: boolean }
@@ -44,6 +53,8 @@ export function newCmdStatus(f: Factory, runF: (o: StatusOptions) => Promise<voi
     '--dotenv',
     '--authority',
     '--storage',
+    '--profile',
+    '--account',
     '--debug',
   ])
     .description('show who is signed in, the tenant, token expiry and storage')
@@ -66,9 +77,16 @@ export async function statusReport(o: StatusOptions): Promise<StatusReport> {
   const tokens = o.tokens()
   const summary = await tokens.summary()
   const report: StatusReport = {
-    signedIn: summary.account !== undefined,
+    signedIn: summary.accounts.length > 0,
     authority: o.authority(),
     clientId: o.clientId(),
+    accounts: summary.accounts.map((a) => ({
+      username: a.username,
+      name: a.name,
+      tenantId: a.tenantId,
+      homeAccountId: a.homeAccountId,
+      current: a.homeAccountId === summary.account?.homeAccountId,
+    })),
     storage: {
       backend: tokens.store.kind,
       location: tokens.store.location,
@@ -99,10 +117,20 @@ export async function statusReport(o: StatusOptions): Promise<StatusReport> {
 export async function statusRun(o: StatusOptions): Promise<void> {
   const report = await statusReport(o)
   if (o.json) await writeOut(o.io.stdout, toJson(report))
-  if (!report.account) throw notSignedIn(`not signed in (${report.authority}, app ${report.clientId})`)
+  if (!report.signedIn) throw notSignedIn(`not signed in (${report.authority}, app ${report.clientId})`)
   if (o.json) return
   const c = o.io.color
   const a = report.account
+  const others = report.accounts.filter((x) => !x.current).map((x) => sanitize(x.username, 200))
+  if (a === undefined) {
+    // Several accounts and none chosen: list them and say how to choose.
+    say(
+      o.io,
+      `${c.green('✓')} ${report.accounts.length} accounts signed in, none chosen: ${others.join(', ')}`,
+    )
+    say(o.io, '  choose one with --account <username>, or `entra-login config set account <username>`')
+    return
+  }
   const lines = [
     `${c.green('✓')} Signed in as ${c.bold(sanitize(a.name ?? a.username, 100))} <${sanitize(a.username, 200)}>`,
     `  tenant:        ${sanitize(a.tenantId, 64)}`,
@@ -120,5 +148,6 @@ export async function statusRun(o: StatusOptions): Promise<void> {
     `  storage:       ${report.storage.backend}${report.storage.encrypted ? '' : ' (unencrypted)'}: ${report.storage.location}`,
   )
   lines.push(`  client secret: ${report.clientSecret.source}`)
+  if (others.length > 0) lines.push(`  also signed in: ${others.join(', ')} (choose with --account)`)
   for (const l of lines) say(o.io, l)
 }

@@ -31,6 +31,8 @@ export function newCmdToken(f: Factory, runF: (o: TokenOptions) => Promise<void>
     '--dotenv',
     '--authority',
     '--storage',
+    '--profile',
+    '--account',
     '--debug',
   ])
     .description('print an access token (and nothing else) for scripts')

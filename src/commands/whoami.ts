@@ -31,6 +31,8 @@ export function newCmdWhoami(f: Factory, runF: (o: WhoamiOptions) => Promise<voi
     '--authority',
     '--graph-url',
     '--storage',
+    '--profile',
+    '--account',
     '--debug',
   ])
     .description('print your Microsoft Graph profile (JSON) using the cached tokens')

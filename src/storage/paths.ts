@@ -30,9 +30,19 @@ export interface CachePaths {
   launchPage(token: string): string
 }
 
-/** The paths for `authority` + `clientId` below `home`. */
-export function cachePaths(home: string, authority: string, clientId: string): CachePaths {
-  const id = createHash('sha256').update(`${authority}\n${clientId}`).digest('hex').slice(0, 16)
+/**
+ * The paths for `authority` + `clientId` below `home` (the profile's folder). A named profile's
+ * name is part of the id, so its keychain items never collide with another profile's of the same
+ * app; the default profile's ids are those entra-login always used.
+ */
+export function cachePaths(
+  home: string,
+  authority: string,
+  clientId: string,
+  profile = 'default',
+): CachePaths {
+  const seed = profile === 'default' ? `${authority}\n${clientId}` : `${authority}\n${clientId}\n${profile}`
+  const id = createHash('sha256').update(seed).digest('hex').slice(0, 16)
   return {
     home,
     id,

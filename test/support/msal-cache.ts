@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { vi } from 'vitest'
-import { pickCachedToken } from '../../src/auth/cache-format.js'
+import { type AccountChoice, pickCachedToken, summarizeCache } from '../../src/auth/cache-format.js'
 import type { AuthorityMetadata, MetadataCache } from '../../src/auth/metadata.js'
 import { AuthClient } from '../../src/auth/msal.js'
 import { TokenService } from '../../src/auth/token-service.js'
@@ -156,7 +156,7 @@ export interface Choice {
  */
 export async function choose(
   serialized: string | undefined,
-  p: { clientId: string; scopes: string[]; nowMs: number },
+  p: { clientId: string; scopes: string[]; nowMs: number; account?: AccountChoice },
 ): Promise<Choice> {
   vi.useFakeTimers({ now: p.nowMs, toFake: ['Date'] })
   try {
@@ -165,11 +165,20 @@ export async function choose(
       authority: AUTHORITY,
       scopes: p.scopes,
       nowMs: Date.now(),
+      account: p.account,
     })
     const forbidden: Forbidden = { fetched: [], written: 0, secretAsked: 0 }
     const client = offlineClient(serialized, p.clientId, forbidden)
     client.reload(serialized)
-    const msal = await client.cachedOnly({ scopes: p.scopes })
+    // MSAL is asked for the account the CLI would choose (choosing one is ours; serving its token is MSAL's).
+    let homeAccountId: string | undefined
+    try {
+      homeAccountId = summarizeCache(serialized, p.account).account?.homeAccountId
+    } catch {
+      homeAccountId = undefined
+    }
+    const msal =
+      homeAccountId === undefined ? undefined : await client.cachedOnly({ scopes: p.scopes, homeAccountId })
     return { pick: pick?.accessToken, msal: msal?.accessToken, forbidden }
   } finally {
     vi.useRealTimers()
@@ -182,7 +191,7 @@ export async function choose(
  */
 export async function tokenServiceSilent(
   serialized: string | undefined,
-  p: { clientId: string; scopes: string[]; nowMs: number },
+  p: { clientId: string; scopes: string[]; nowMs: number; account?: AccountChoice },
 ): Promise<{ token: string; locked: boolean; forbidden: Forbidden }> {
   vi.useFakeTimers({ now: p.nowMs, toFake: ['Date'] })
   try {
@@ -216,6 +225,7 @@ export async function tokenServiceSilent(
       secretSource: async () => 'the test',
       onSecret: () => {},
       now: () => Date.now(),
+      account: p.account,
     })
     // The MSAL client the locked path uses: the offline one (every request refused and recorded).
     service.client = async () => client

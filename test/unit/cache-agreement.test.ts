@@ -172,6 +172,8 @@ interface Row {
   nowMs?: number
   /** The configured client id; default the fake IdP's. */
   clientId?: string
+  /** `--account` (explicit) or the remembered account (not explicit); default none. */
+  account?: { value: string; explicit: boolean }
 }
 
 const rows: Row[] = [
@@ -476,14 +478,91 @@ const rows: Row[] = [
     scopes: ['User.Read'],
     expected: undefined,
   },
+  // Several accounts (issue 12): the account chosen is ours to pick; serving its token is MSAL's rule.
   {
-    name: 'refuses a cache of two accounts when the first is a foreign one (MSAL uses the first)',
+    name: 'two accounts and none chosen: neither serves (the command asks for --account)',
     cache: cache({
-      accounts: [BOB_ACCOUNT, ACCOUNT],
-      accessTokens: [AT],
+      accounts: [ACCOUNT, BOB_ACCOUNT],
+      accessTokens: [AT, BOB_AT],
       refreshTokens: [RT, BOB_RT],
     }),
     scopes: ['User.Read'],
+    expected: undefined,
+  },
+  {
+    name: 'two accounts, --account ada@contoso.test: Ada’s token',
+    cache: cache({
+      accounts: [BOB_ACCOUNT, ACCOUNT],
+      accessTokens: [BOB_AT, AT],
+      refreshTokens: [RT, BOB_RT],
+    }),
+    scopes: ['User.Read'],
+    account: { value: 'ada@contoso.test', explicit: true },
+    expected: 'at-user-read-0001',
+  },
+  {
+    name: 'two accounts, --account in capitals (ADA@CONTOSO.TEST): Ada’s token',
+    cache: cache({
+      accounts: [BOB_ACCOUNT, ACCOUNT],
+      accessTokens: [BOB_AT, AT],
+      refreshTokens: [RT, BOB_RT],
+    }),
+    scopes: ['User.Read'],
+    account: { value: 'ADA@CONTOSO.TEST', explicit: true },
+    expected: 'at-user-read-0001',
+  },
+  {
+    name: 'two accounts, --account <Bob’s object id>: Bob’s token',
+    cache: cache({
+      accounts: [ACCOUNT, BOB_ACCOUNT],
+      accessTokens: [AT, BOB_AT],
+      refreshTokens: [RT, BOB_RT],
+    }),
+    scopes: ['User.Read'],
+    account: { value: '00000000-0000-0000-0000-0000000000b2', explicit: true },
+    expected: 'at-bob-0003',
+  },
+  {
+    name: 'two accounts, Bob remembered (the last signed in): Bob’s token',
+    cache: cache({
+      accounts: [ACCOUNT, BOB_ACCOUNT],
+      accessTokens: [AT, BOB_AT],
+      refreshTokens: [RT, BOB_RT],
+    }),
+    scopes: ['User.Read'],
+    account: { value: 'bob@contoso.test', explicit: false },
+    expected: 'at-bob-0003',
+  },
+  {
+    name: 'two accounts, Ada chosen but only Bob has a token: none (Ada’s needs a refresh)',
+    cache: cache({ accounts: [BOB_ACCOUNT, ACCOUNT], accessTokens: [BOB_AT], refreshTokens: [RT, BOB_RT] }),
+    scopes: ['User.Read'],
+    account: { value: 'ada@contoso.test', explicit: true },
+    expected: undefined,
+  },
+  {
+    name: 'one account, --account naming someone else: none (not signed in as them)',
+    cache: JSON.stringify(LITERAL),
+    scopes: ['User.Read'],
+    account: { value: 'bob@contoso.test', explicit: true },
+    expected: undefined,
+  },
+  {
+    name: 'one account, a remembered account no longer stored: the only account’s token',
+    cache: JSON.stringify(LITERAL),
+    scopes: ['User.Read'],
+    account: { value: 'bob@contoso.test', explicit: false },
+    expected: 'at-user-read-0001',
+  },
+  {
+    name: 'two accounts, a remembered account no longer stored: none (ambiguous)',
+    cache: cache({
+      accounts: [ACCOUNT, BOB_ACCOUNT],
+      accessTokens: [AT, BOB_AT],
+      refreshTokens: [RT, BOB_RT],
+    }),
+    scopes: ['User.Read'],
+    account: { value: 'carol@contoso.test', explicit: false },
     expected: undefined,
   },
 
@@ -584,6 +663,7 @@ describe('issue 11: the cache hit without MSAL (pickCachedToken) and MSAL (cache
         clientId: row.clientId ?? CLIENT_ID,
         scopes: row.scopes,
         nowMs: row.nowMs ?? NOW_MS,
+        ...(row.account ? { account: row.account } : {}),
       })
       expect(got).toEqual({
         pick: row.expected,
@@ -610,24 +690,6 @@ interface Decline {
 }
 
 const declines: Decline[] = [
-  {
-    name: 'two accounts each with a valid token, Ada first: MSAL serves the first account’s (Ada’s)',
-    cache: cache({
-      accounts: [ACCOUNT, BOB_ACCOUNT],
-      accessTokens: [AT, BOB_AT],
-      refreshTokens: [RT, BOB_RT],
-    }),
-    msal: 'at-user-read-0001',
-  },
-  {
-    name: 'two accounts each with a valid token, Bob first: MSAL serves the first account’s (Bob’s)',
-    cache: cache({
-      accounts: [BOB_ACCOUNT, ACCOUNT],
-      accessTokens: [AT, BOB_AT],
-      refreshTokens: [RT, BOB_RT],
-    }),
-    msal: 'at-bob-0003',
-  },
   {
     name: 'a token without cached_at (MSAL: Number(undefined) is never later than now)',
     cache: token({ cached_at: undefined }),

@@ -222,6 +222,7 @@ describe('issue 10: every setting with its source, and what a sign-in remembers'
       browser: { value: null, source: 'default', origin: 'default' },
       timeout: { value: 60, source: 'config', origin: `"timeout" in ${join(h, 'config.json')}` },
       storage: { value: 'file', source: 'flag', origin: '--storage' },
+      account: { value: null, source: 'default', origin: 'default' },
     })
     expect(g.secret).toEqual({ value: 's3cret-from-file', source: `--dotenv ${envFile}`, kind: 'dotenv' })
   })
