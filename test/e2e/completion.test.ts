@@ -42,7 +42,18 @@ beforeAll(async () => {
 /** Output lines (none for empty output). */
 const lines = (s: string) => (s === '' ? [] : s.replace(/\n$/, '').split('\n'))
 
-const TOP = ['completion', 'config', 'doctor', 'login', 'logout', 'secret', 'status', 'token', 'whoami']
+const TOP = [
+  'completion',
+  'config',
+  'doctor',
+  'login',
+  'logout',
+  'profile',
+  'secret',
+  'status',
+  'token',
+  'whoami',
+]
 const LOGIN_FLAGS = [
   '--authority',
   '--browser',
@@ -57,6 +68,7 @@ const LOGIN_FLAGS = [
   '--no-browser',
   '--paste',
   '--port',
+  '--profile',
   '--prompt',
   '--save-secret',
   '--scope',
@@ -65,6 +77,7 @@ const LOGIN_FLAGS = [
   '--timeout',
 ]
 const WHOAMI_FLAGS = [
+  '--account',
   '--authority',
   '--client-id',
   '--client-secret-stdin',
@@ -72,10 +85,12 @@ const WHOAMI_FLAGS = [
   '--dotenv',
   '--graph-url',
   '--help',
+  '--profile',
   '--storage',
   '--tenant',
 ]
 const ROOT_FLAGS = [
+  '--account',
   '--authority',
   '--browser',
   '--client-id',
@@ -86,6 +101,7 @@ const ROOT_FLAGS = [
   '--help',
   '--no-browser',
   '--port',
+  '--profile',
   '--storage',
   '--tenant',
   '--timeout',
@@ -355,7 +371,8 @@ describe.skipIf(needs('fish'))('completion: fish', () => {
       'config\tshow and change the remembered settings (the config file)',
       'doctor\tcheck settings, secret, storage, port, authority, app registration and clock; sign in nothing',
       'login\tsign in with the browser and print your Microsoft Graph profile',
-      'logout\tforget the cached tokens (and with --all, the stored client secret)',
+      "logout\tforget an account's cached tokens (the chosen one; with --all, every account's and the stored client secret)",
+      'profile\tnamed profiles: each its own settings and tokens (list, use, delete)',
       "secret\tkeep the app's client secret in the OS keychain",
       'status\tshow who is signed in, the tenant, token expiry and storage',
       'token\tprint an access token (and nothing else) for scripts',
@@ -430,12 +447,12 @@ describe('completion: generated from the commander tree', () => {
     [
       'the setting keys for config get',
       ['entra-login', 'config', 'get', ''],
-      ['authority', 'browser', 'client-id', 'graph-url', 'port', 'storage', 'tenant', 'timeout'],
+      ['account', 'authority', 'browser', 'client-id', 'graph-url', 'port', 'storage', 'tenant', 'timeout'],
     ],
     [
       'the setting keys for config unset',
       ['entra-login', 'config', 'unset', ''],
-      ['authority', 'browser', 'client-id', 'graph-url', 'port', 'storage', 'tenant', 'timeout'],
+      ['account', 'authority', 'browser', 'client-id', 'graph-url', 'port', 'storage', 'tenant', 'timeout'],
     ],
     ['no key for config list', ['entra-login', 'config', 'list', ''], []],
     [

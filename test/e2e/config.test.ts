@@ -117,7 +117,7 @@ describe('issue 10 (3): config set, get, unset', () => {
       'colour',
       'red',
       'error: unknown key "colour"',
-      'hint: keys: tenant, client-id, authority, graph-url, port, browser, timeout, storage',
+      'hint: keys: tenant, client-id, authority, graph-url, port, browser, timeout, storage, account',
     ],
     [
       'client-secret',
@@ -216,6 +216,7 @@ describe('issue 10 (3): config list', () => {
         'browser        -                                                                       default',
         'timeout        60                                                                      config',
         'storage        file                                                                    flag',
+        'account        -                                                                       default',
         'client-secret  (never shown)                                                           none',
         '',
       ].join('\n'),
@@ -242,6 +243,7 @@ describe('issue 10 (3): config list', () => {
       browser: { value: false, source: 'flag' },
       timeout: { value: 300, source: 'default' },
       storage: { value: 'keychain', source: 'default' },
+      account: { value: null, source: 'default' },
       'client-secret': { source: 'env' },
     })
     expect(r.stdout + r.stderr).not.toContain(secret)

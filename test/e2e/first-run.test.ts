@@ -111,7 +111,7 @@ describe.skipIf(needs('tmux', 'secret-service'))('issue 10 (2): a first login on
     expect(rows).toContain(`✔ ${secretPrompt(CLIENT)}`)
     // The sign-in is stored before the offer: the settings are already remembered.
     expect(rows.at(-2)).toBe(
-      `Remembered tenant, client-id, authority, graph-url, port, browser, timeout in ${join(home, 'config.json')}; \`entra-login config list\` shows every setting.`,
+      `Remembered tenant, client-id, authority, graph-url, port, browser, timeout, account in ${join(home, 'config.json')}; \`entra-login config list\` shows every setting.`,
     )
     expect(storedSecret(CLIENT)).toBe(null)
 
@@ -134,6 +134,7 @@ describe.skipIf(needs('tmux', 'secret-service'))('issue 10 (2): a first login on
       port: 0,
       browser: HTTP_BROWSER,
       timeout: 20,
+      account: 'adele@contoso.onmicrosoft.com',
     })
     run.close()
 
@@ -208,7 +209,7 @@ describe.skipIf(needs('tmux'))('issue 10 (2): on a terminal without a usable key
     expect(done.code, done.rows.join('\n')).toBe(0)
     expect(done.rows.filter((row) => /^[?✔] /.test(row))).toEqual([])
     expect(done.rows.slice(-3)).toEqual([
-      `Remembered tenant, client-id, authority, graph-url, port, browser, timeout, storage in ${join(home, 'config.json')}; \`entra-login config list\` shows every setting.`,
+      `Remembered tenant, client-id, authority, graph-url, port, browser, timeout, storage, account in ${join(home, 'config.json')}; \`entra-login config list\` shows every setting.`,
       "note: the client secret can't be kept in the OS keychain here: secure storage unavailable: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
       `✓ Signed in as Adele Vance <adele@contoso.onmicrosoft.com> (tenant ${TENANT})`,
     ])

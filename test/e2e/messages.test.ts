@@ -25,7 +25,7 @@ describe('the "stored unencrypted" warning (--storage file) comes only when a si
     expect(lines.filter((l) => UNENCRYPTED.test(l))).toHaveLength(1)
     expect(lines.slice(-3)).toEqual([
       `warning: tokens will be stored unencrypted in ${join(home, cache[0] ?? '')} (--storage file)`,
-      `Remembered tenant, client-id, authority, graph-url, port, browser, timeout, storage in ${join(home, 'config.json')}; \`entra-login config list\` shows every setting.`,
+      `Remembered tenant, client-id, authority, graph-url, port, browser, timeout, storage, account in ${join(home, 'config.json')}; \`entra-login config list\` shows every setting.`,
       `✓ Signed in as Adele Vance <adele@contoso.onmicrosoft.com> (tenant ${s.tenantId})`,
     ])
   })

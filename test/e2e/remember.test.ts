@@ -42,7 +42,7 @@ const CLIENT = 'b5f0e3a1-6c2d-4f8e-9a7b-1d3c5e7f9a2b'
 /** The stderr line of a login that remembered `keys` in `file`. */
 const rememberedLine = (keys: string, file: string) =>
   `Remembered ${keys} in ${file}; \`entra-login config list\` shows every setting.`
-const ALL_KEYS = 'tenant, client-id, authority, graph-url, port, browser, timeout, storage'
+const ALL_KEYS = 'tenant, client-id, authority, graph-url, port, browser, timeout, storage, account'
 
 /** What a login with the stand-in's settings (test/support/cli.ts standInEnv) remembers. */
 const remembered = () => ({
@@ -54,6 +54,7 @@ const remembered = () => ({
   browser: HTTP_BROWSER,
   timeout: 20,
   storage: 'file',
+  account: 'adele@contoso.onmicrosoft.com',
 })
 
 /** The file as written: two-space JSON, keys in the documented order, a final newline. */
@@ -238,7 +239,7 @@ describe('issue 10 (1): a successful login remembers its non-secret settings', (
     const file = join(home, 'config.json')
     const { browser: _, ...withoutBrowser } = remembered()
     expect(login.stderr).toContain(
-      `\n${rememberedLine('tenant, client-id, authority, graph-url, port, timeout, storage', file)}\n`,
+      `\n${rememberedLine('tenant, client-id, authority, graph-url, port, timeout, storage, account', file)}\n`,
     )
     expect(readFileSync(file, 'utf8')).toBe(fileText(withoutBrowser))
 
@@ -278,7 +279,7 @@ describe.skipIf(needs('secret-service'))('issue 10 (1): values equal to the defa
     expect(login.code, login.stderr).toBe(0)
     const file = join(home, 'config.json')
     expect(login.stderr).toContain(
-      `\n${rememberedLine('tenant, client-id, authority, graph-url, port, browser', file)}\n`,
+      `\n${rememberedLine('tenant, client-id, authority, graph-url, port, browser, account', file)}\n`,
     )
     expect(readFileSync(file, 'utf8')).toBe(
       fileText({
@@ -288,6 +289,7 @@ describe.skipIf(needs('secret-service'))('issue 10 (1): values equal to the defa
         'graph-url': s.url,
         port: 0,
         browser: HTTP_BROWSER,
+        account: 'adele@contoso.onmicrosoft.com',
       }),
     )
     // A new shell with the D-Bus session: the default storage (keychain) holds the sign-in.

@@ -97,7 +97,7 @@ describe.skipIf(needs('tmux'))('issue 9 (4): the live line on a terminal (render
         /^warning: tokens will be stored unencrypted in \/tmp\/entra-login-home-\w+\/cache-[0-9a-f]{16}\.json \(--storage file\)$/,
       ),
       expect.stringMatching(
-        /^Remembered tenant, client-id, authority, graph-url, port, browser, timeout, storage in \/tmp\/entra-login-home-\w+\/config\.json; `entra-login config list` shows every setting\.$/,
+        /^Remembered tenant, client-id, authority, graph-url, port, browser, timeout, storage, account in \/tmp\/entra-login-home-\w+\/config\.json; `entra-login config list` shows every setting\.$/,
       ),
       // On a terminal the secret (from ENTRA_CLIENT_SECRET) is offered to the keychain; this session has none.
       "note: the client secret can't be kept in the OS keychain here: secure storage unavailable: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",

@@ -127,9 +127,18 @@ describe('help: each command lists the global options it takes', () => {
     ],
     [['completion'], []],
     [['profile'], ['--profile', '--debug']],
-    [['profile', 'list'], ['--profile', '--debug']],
-    [['profile', 'use'], ['--profile', '--debug']],
-    [['profile', 'delete'], ['--profile', '--debug']],
+    [
+      ['profile', 'list'],
+      ['--profile', '--debug'],
+    ],
+    [
+      ['profile', 'use'],
+      ['--profile', '--debug'],
+    ],
+    [
+      ['profile', 'delete'],
+      ['--profile', '--debug'],
+    ],
     [
       ['config', 'list'],
       [

@@ -10,7 +10,13 @@ import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { entraError, errorPage, missingParameter } from './errors.js'
 import { parseScope } from './issue.js'
-import { isRegisteredRedirectUri, type RequestContext, resolveTenant, type StandInState } from './state.js'
+import {
+  isRegisteredRedirectUri,
+  type RequestContext,
+  resolveTenant,
+  type StandInState,
+  signingInUser,
+} from './state.js'
 import { b64url, escapeHtml, randomToken } from './util.js'
 
 /** Sends OAuth response parameters to the redirect URI with the requested response_mode. */
@@ -46,7 +52,7 @@ export function sendToRedirect(
 /** `authorize`. */
 export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
   const { res, segment, query: q, correlationId } = ctx
-  const { behaviour, clientId, tenantDomain, tenantId, user } = s
+  const { behaviour, clientId, tenantDomain, tenantId } = s
   if (behaviour.authorizePage) {
     const { code, text, status } = behaviour.authorizePage
     errorPage(res, code, text, correlationId, status ?? 200)
@@ -154,8 +160,10 @@ export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
     sendToRedirect(res, redirectUri, mode, params)
     return
   }
+  const user = signingInUser(s, q.login_hint)
   const code = `1.A${randomToken(48)}`
   s.codes.set(code, {
+    userOid: user.oid,
     clientId,
     redirectUri,
     scope: q.scope,

@@ -20,7 +20,7 @@ const REVOKE_SCOPES = new Set(['User.RevokeSessions.All', 'User.ReadWrite.All', 
 
 /** `graph`. */
 export async function handleGraph(s: StandInState, { req, res, path }: RequestContext): Promise<void> {
-  const { url, user } = s
+  const { url } = s
   const clientRequestId = headerValue(req.headers['client-request-id']) ?? randomUUID()
   const requestId = randomUUID()
   const headers: Record<string, string> = {
@@ -83,6 +83,8 @@ export async function handleGraph(s: StandInState, { req, res, path }: RequestCo
     return
   }
   const scp = typeof payload.scp === 'string' ? payload.scp.split(' ') : []
+  // The token's user; an oid of nobody here stays the first user, and the oid checks below answer 404.
+  const user = s.users.find((u) => u.oid === payload.oid) ?? s.user
   if (path === '/oidc/userinfo') {
     if (!scp.includes('openid') && !scp.some((x) => ME_SCOPES.has(x))) {
       fail(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')
@@ -91,7 +93,7 @@ export async function handleGraph(s: StandInState, { req, res, path }: RequestCo
     res.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' })
     res.end(
       JSON.stringify({
-        sub: pairwiseSub(s),
+        sub: pairwiseSub(s, user),
         name: user.name,
         family_name: user.surname,
         given_name: user.givenName,
@@ -110,7 +112,7 @@ export async function handleGraph(s: StandInState, { req, res, path }: RequestCo
       fail(404, 'Request_ResourceNotFound', `Resource '${String(payload.oid)}' does not exist.`)
       return
     }
-    revokeRefreshTokens(s, 'revoked')
+    revokeRefreshTokens(s, 'revoked', user.oid)
     res.writeHead(200, headers)
     res.end(JSON.stringify({ '@odata.context': `${GRAPH_RESOURCE}/v1.0/$metadata#Edm.Boolean`, value: true }))
     return

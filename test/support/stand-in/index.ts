@@ -78,6 +78,7 @@ export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> 
     clientId: s.clientId,
     clientSecret: s.clientSecret,
     user: s.user,
+    users: s.users,
     caFile: certs.caFile,
     caPem: certs.caPem,
     behaviour: s.behaviour,

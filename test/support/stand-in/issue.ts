@@ -9,6 +9,7 @@ import type { JWTPayload } from 'jose'
 import { SignJWT } from 'jose'
 import { entraError, HttpError } from './errors.js'
 import type { StandInState } from './state.js'
+import type { StandInUser } from './types.js'
 import {
   b64url,
   GRAPH_APP_ID,
@@ -81,9 +82,9 @@ export function parseScope(raw: string, correlationId: string): ParsedScope {
 }
 
 /** The id_token's and userinfo's `sub`: pairwise per user, app and tenant. */
-export function pairwiseSub(s: StandInState): string {
+export function pairwiseSub(s: StandInState, user: StandInUser = s.user): string {
   return createHash('sha256')
-    .update(`${s.user.oid}|${s.clientId}|${s.tenantId}`)
+    .update(`${user.oid}|${s.clientId}|${s.tenantId}`)
     .digest('base64url')
     .slice(0, 43)
 }
@@ -98,6 +99,8 @@ export async function signJwt(s: StandInState, claims: Record<string, unknown>):
 export async function issueTokens(
   s: StandInState,
   args: {
+    /** Who the tokens are for. */
+    user: StandInUser
     scope: string
     sid: string
     nonce: string | undefined
@@ -106,7 +109,8 @@ export async function issueTokens(
     correlationId: string
   },
 ): Promise<Record<string, unknown>> {
-  const { user, tenantId, clientId, behaviour, issued } = s
+  const { tenantId, clientId, behaviour, issued } = s
+  const { user } = args
   const parsed = parseScope(args.scope, args.correlationId)
   const now = nowSeconds()
   const accessClaims: Record<string, unknown> = {
@@ -157,6 +161,7 @@ export async function issueTokens(
       clientId,
       scope: args.scope,
       sid: args.sid,
+      userOid: user.oid,
       issuedAt: new Date(),
       status: 'active',
     })
@@ -175,7 +180,7 @@ export async function issueTokens(
       oid: user.oid,
       preferred_username: user.userPrincipalName,
       sid: args.sid,
-      sub: pairwiseSub(s),
+      sub: pairwiseSub(s, user),
       tid: tenantId,
       uti: randomToken(16),
       ver: '2.0',

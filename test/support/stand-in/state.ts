@@ -31,6 +31,8 @@ export interface CodeGrant {
   codeChallenge: string | undefined
   codeChallengeMethod: string | undefined
   sid: string
+  /** The user who signed in. */
+  userOid: string
   expiresAt: number
   used: boolean
 }
@@ -40,6 +42,8 @@ export interface RefreshGrant {
   clientId: string
   scope: string
   sid: string
+  /** The user the token was issued to. */
+  userOid: string
   issuedAt: Date
   status: 'active' | 'used' | 'revoked'
   revokedReason?: 'inactivity' | 'revoked'
@@ -52,6 +56,8 @@ export interface StandInState {
   readonly clientId: string
   readonly clientSecret: string
   readonly user: StandInUser
+  /** Every user, {@link user} first. */
+  readonly users: StandInUser[]
   /** The RS256 key that signs every token, and its `kid` (JWK thumbprint). */
   readonly privateKey: CryptoKey
   readonly publicKey: CryptoKey
@@ -105,6 +111,7 @@ export function defaultBehaviour(): StandInBehaviour {
     accessTokenClaims: null,
     tokenResponse: null,
     dateOffsetSeconds: null,
+    signInAs: null,
     queue: [],
   }
 }
@@ -142,6 +149,7 @@ export async function createState(opts: StandInOptions): Promise<StandInState> {
     clientId: opts.clientId ?? DEFAULT_CLIENT_ID,
     clientSecret: opts.clientSecret ?? randomClientSecret(),
     user,
+    users: [user, ...(opts.users ?? [])],
     privateKey: keyPair.privateKey,
     publicKey: keyPair.publicKey,
     publicJwk,
@@ -171,8 +179,25 @@ export function resetState(s: StandInState): void {
 }
 
 /** Marks every refresh token issued so far as revoked. */
-export function revokeRefreshTokens(s: StandInState, reason: 'inactivity' | 'revoked'): void {
+/** The user with this oid (the first user for an unknown one). */
+export function userByOid(s: StandInState, oid: string): StandInUser {
+  return s.users.find((u) => u.oid === oid) ?? s.user
+}
+
+/** Who signs in at the authorize endpoint: {@link StandInBehaviour.signInAs}, else `login_hint`, else the first user. */
+export function signingInUser(s: StandInState, loginHint: string | undefined): StandInUser {
+  const match = (v: string | null | undefined) =>
+    v ? s.users.find((u) => u.oid === v || u.userPrincipalName.toLowerCase() === v.toLowerCase()) : undefined
+  return match(s.behaviour.signInAs) ?? match(loginHint) ?? s.user
+}
+
+export function revokeRefreshTokens(
+  s: StandInState,
+  reason: 'inactivity' | 'revoked',
+  userOid?: string,
+): void {
   for (const grant of s.refreshTokens.values()) {
+    if (userOid !== undefined && grant.userOid !== userOid) continue
     grant.status = 'revoked'
     grant.revokedReason = reason
   }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { entraError, HttpError, missingParameter, unknownTenant } from './errors.js'
 import { issueTokens } from './issue.js'
-import { type RequestContext, resolveTenant, type StandInState } from './state.js'
+import { type RequestContext, resolveTenant, type StandInState, userByOid } from './state.js'
 import { headerValue, safeEqual, sendJson, sha256b64url } from './util.js'
 
 /** `token`: answers 200 with the token response, or throws an {@link HttpError}. */
@@ -131,6 +131,7 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
       }
     }
     return issueTokens(s, {
+      user: userByOid(s, grant.userOid),
       scope: form.scope ?? grant.scope,
       sid: grant.sid,
       nonce: grant.nonce,
@@ -169,6 +170,7 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
     // A refresh always rotates the refresh token, even if the scope lacks offline_access.
     const scopeWithOffline = scope.split(/\s+/).includes('offline_access') ? scope : `${scope} offline_access`
     return issueTokens(s, {
+      user: userByOid(s, grant.userOid),
       scope: scopeWithOffline,
       sid: grant.sid,
       nonce: undefined,

@@ -125,6 +125,11 @@ export interface StandInBehaviour {
    */
   tokenResponse: Record<string, unknown> | null
   /**
+   * Who signs in at the authorize endpoint (a user's UPN or oid): the person picking an account in the
+   * browser. Null: the user the request's `login_hint` names, else the first user.
+   */
+  signInAs: string | null
+  /**
    * While set, every answer's `Date` header is this machine's time plus this many seconds (e.g. 600: the
    * server's clock is 10 minutes ahead), so a clock-skew check meets a known offset. Default `null`: the
    * `Date` Node sends, this machine's time.
@@ -171,6 +176,8 @@ export interface StandInOptions {
   clientSecret?: string
   /** Overrides for the user (default Adele Vance, `adele@<tenantDomain>`). */
   user?: Partial<StandInUser>
+  /** More users of the tenant (each needs its own `oid` and `userPrincipalName`). */
+  users?: StandInUser[]
   /** Initial knobs; also what {@link StandIn.reset} restores. */
   behaviour?: Partial<StandInBehaviour>
 }
@@ -211,6 +218,8 @@ export interface StandIn {
   readonly clientId: string
   readonly clientSecret: string
   readonly user: Readonly<StandInUser>
+  /** Every user of the tenant, {@link user} first. */
+  readonly users: readonly Readonly<StandInUser>[]
   /** Path of the CA certificate, for `NODE_EXTRA_CA_CERTS`. */
   readonly caFile: string
   /** The CA certificate (PEM), for `https.Agent({ ca })`. */
