@@ -105,6 +105,7 @@ export function defaultBehaviour(): StandInBehaviour {
     accessTokenClaims: null,
     tokenResponse: null,
     dateOffsetSeconds: null,
+    graphNextLinkOrigin: null,
     queue: [],
   }
 }
