@@ -290,16 +290,15 @@ export function graphErrorLine(status: number, info: GraphErrorInfo): string {
   return `Microsoft Graph answered HTTP ${status}${what} (${id})`
 }
 
-/** The `login --scope` words for the scopes `graph` was given. */
-const scopeFlags = (scopes: readonly string[]) => scopes.map((s) => `--scope ${s}`).join(' ')
-
-/** The hint for an error status; `scopes` are the `--scope` values given (none: the default). */
+/**
+ * The hint for an error status. `scopes` are those the token was asked for (`--scope`, or the
+ * default): a token was issued for them, so they are granted, and a 403 means the request needs
+ * another permission (or the user a role), which Graph's reference page for the request lists.
+ */
 export function graphErrorHint(status: number, scopes: readonly string[]): string {
   if (status === 401) return 'run `entra-login login` to sign in again'
   if (status === 403) {
-    return scopes.length > 0
-      ? `the token lacks a permission this request needs: sign in with it, \`entra-login login ${scopeFlags(scopes)}\`, and run this again`
-      : 'the token lacks a permission this request needs (the request\'s Graph reference lists it under "Permissions"): sign in with `entra-login login --scope <permission>`, then run this again with --scope <permission>'
+    return `the token for ${scopes.join(' ')} lacks a permission this request needs (see "Permissions" on its Graph reference page): sign in with it, \`entra-login login --scope <permission>\`, then run this again with --scope <permission>`
   }
   if (status === 404) return 'check the path and the ids in it; --api beta has resources v1.0 lacks'
   if (status >= 500) return 'try again later; quote the request-id if you ask Microsoft for help'

@@ -96,7 +96,7 @@ export async function graphRun(o: GraphOptions): Promise<void> {
       token = await acquire(true)
       res = await request()
     }
-    if (res.status < 200 || res.status >= 300) throw graphFailure(res, o.scopes)
+    if (res.status < 200 || res.status >= 300) throw graphFailure(res, scopes)
     return res
   }
 
