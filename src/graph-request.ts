@@ -47,10 +47,18 @@ function originOf(url: string): string | undefined {
   }
 }
 
-/** True when `url` is on the configured Graph's origin (scheme, host and port): the only place a token goes. */
+/**
+ * True when `url` is on the configured Graph's origin (scheme, host and port) and carries no user
+ * name or password: the only place a token goes.
+ */
 export function onGraphOrigin(url: string, graphUrl: string): boolean {
-  const origin = originOf(url)
-  return origin !== undefined && origin !== 'null' && origin === originOf(graphUrl)
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return false
+  }
+  return u.origin !== 'null' && u.origin === originOf(graphUrl) && u.username === '' && u.password === ''
 }
 
 /** The version a Graph path (relative to the Graph base, without its leading slashes) starts with. */
@@ -100,6 +108,12 @@ export function graphRequestUrl(
       throw usageError(
         `invalid URL ${JSON.stringify(sanitize(path, 200))}`,
         'give a path such as /me/messages',
+      )
+    }
+    if (url.username !== '' || url.password !== '') {
+      throw usageError(
+        'a Graph URL with a user name or password is refused',
+        'give the URL without `user:password@`',
       )
     }
     if (!onGraphOrigin(url.href, graphUrl)) {
@@ -409,7 +423,12 @@ export async function allPages(
 /** The error for a next link off the Graph origin: nothing is sent there. */
 export function foreignLink(link: string, graphUrl: string): CliError {
   const origin = originOf(link)
-  const where = origin === undefined || origin === 'null' ? 'something that is not an https URL' : origin
+  const where =
+    origin === undefined || origin === 'null'
+      ? 'something that is not an https URL'
+      : origin === originOf(graphUrl)
+        ? 'a URL with a user name or password'
+        : origin
   return new CliError(
     'GRAPH_REQUEST_FAILED',
     `Microsoft Graph's @odata.nextLink points to ${sanitize(where, 200)}, not to ${new URL(graphUrl).origin}: not followed (the token is sent to Microsoft Graph only)`,

@@ -42,7 +42,18 @@ beforeAll(async () => {
 /** Output lines (none for empty output). */
 const lines = (s: string) => (s === '' ? [] : s.replace(/\n$/, '').split('\n'))
 
-const TOP = ['completion', 'config', 'doctor', 'login', 'logout', 'secret', 'status', 'token', 'whoami']
+const TOP = [
+  'completion',
+  'config',
+  'doctor',
+  'graph',
+  'login',
+  'logout',
+  'secret',
+  'status',
+  'token',
+  'whoami',
+]
 const LOGIN_FLAGS = [
   '--authority',
   '--browser',
@@ -75,6 +86,24 @@ const WHOAMI_FLAGS = [
   '--storage',
   '--tenant',
 ]
+const GRAPH_FLAGS = [
+  '--all',
+  '--api',
+  '--authority',
+  '--body',
+  '--client-id',
+  '--client-secret-stdin',
+  '--debug',
+  '--dotenv',
+  '--graph-url',
+  '--header',
+  '--help',
+  '--query',
+  '--scope',
+  '--storage',
+  '--tenant',
+]
+const GRAPH_METHODS = ['DELETE', 'GET', 'PATCH', 'POST', 'PUT']
 const ROOT_FLAGS = [
   '--authority',
   '--browser',
@@ -198,6 +227,10 @@ describe('completion: bash', () => {
     ['a value of --storage=, split at = as bash does', ['entra-login', '--storage', '=', 'k'], ['keychain']],
     ['login flags: its own and the globals it takes', ['entra-login', 'login', '--'], LOGIN_FLAGS],
     ['whoami flags: no --port, --browser, --timeout', ['entra-login', 'whoami', '--'], WHOAMI_FLAGS],
+    ['graph flags: its own and the globals it takes', ['entra-login', 'graph', '--'], GRAPH_FLAGS],
+    ['the methods of graph', ['entra-login', 'graph', ''], GRAPH_METHODS],
+    ['nothing after graph has its method (the path is free)', ['entra-login', 'graph', 'GET', ''], []],
+    ['the values of graph --api', ['entra-login', 'graph', '--api', ''], ['beta', 'v1.0']],
     ['flags before any command: all globals, --help, --version', ['entra-login', '--'], ROOT_FLAGS],
     ['the shells of completion', ['entra-login', 'completion', ''], ['bash', 'fish', 'zsh']],
     ['nothing after completion has its shell', ['entra-login', 'completion', 'bash', ''], []],
@@ -258,6 +291,8 @@ describe.skipIf(needs('zsh'))('completion: zsh', () => {
     ['the values of --storage=', ['entra-login', '--storage=k'], 'words', ['file', 'keychain']],
     ['login flags', ['entra-login', 'login', '--'], 'words', LOGIN_FLAGS],
     ['whoami flags', ['entra-login', 'whoami', '--'], 'words', WHOAMI_FLAGS],
+    ['graph flags', ['entra-login', 'graph', '--'], 'words', GRAPH_FLAGS],
+    ['the methods of graph', ['entra-login', 'graph', ''], 'words', GRAPH_METHODS],
     ['the shells of completion', ['entra-login', 'completion', ''], 'words', ['bash', 'fish', 'zsh']],
     ['files for --dotenv', ['entra-login', 'login', '--dotenv', ''], 'files', []],
     ['nothing for a free value (--tenant)', ['entra-login', '--tenant', ''], 'words', []],
@@ -354,6 +389,7 @@ describe.skipIf(needs('fish'))('completion: fish', () => {
       'completion\tprint a shell completion script (bash, zsh or fish) on stdout',
       'config\tshow and change the remembered settings (the config file)',
       'doctor\tcheck settings, secret, storage, port, authority, app registration and clock; sign in nothing',
+      'graph\tsend one Microsoft Graph request with the cached tokens and print the answer (JSON)',
       'login\tsign in with the browser and print your Microsoft Graph profile',
       'logout\tforget the cached tokens (and with --all, the stored client secret)',
       "secret\tkeep the app's client secret in the OS keychain",
@@ -370,6 +406,9 @@ describe.skipIf(needs('fish'))('completion: fish', () => {
     ['the values of --storage=', 'entra-login --storage=', ['--storage=file', '--storage=keychain']],
     ['login flags', 'entra-login login --', LOGIN_FLAGS],
     ['whoami flags', 'entra-login whoami --', WHOAMI_FLAGS],
+    ['graph flags', 'entra-login graph --', GRAPH_FLAGS],
+    ['the methods of graph', 'entra-login graph ', GRAPH_METHODS],
+    ['the values of graph --api', 'entra-login graph --api ', ['beta', 'v1.0']],
     ['the shells of completion', 'entra-login completion ', ['bash', 'fish', 'zsh']],
     ['nothing after completion has its shell', 'entra-login completion bash ', []],
     ['nothing for a free value (--tenant)', 'entra-login login --tenant ', []],
