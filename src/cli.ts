@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { newCmdCompletion } from './commands/completion.js'
 import { newCmdConfig } from './commands/config.js'
 import { newCmdDoctor } from './commands/doctor.js'
+import { newCmdGraph } from './commands/graph.js'
 import { newCmdLogin } from './commands/login.js'
 import { newCmdLogout } from './commands/logout.js'
 import { newCmdProfile } from './commands/profile.js'
@@ -132,6 +133,7 @@ export function buildProgram(f: Factory): Command {
     newCmdLogin(f),
     newCmdWhoami(f),
     newCmdToken(f),
+    newCmdGraph(f),
     newCmdStatus(f),
     newCmdLogout(f),
     newCmdSecret(f),

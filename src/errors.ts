@@ -16,6 +16,8 @@ export const ExitCode = {
   SIGN_IN_FAILED: 4,
   NETWORK: 5,
   STORAGE: 6,
+  /** Microsoft Graph answered the `graph` command's request with an error. */
+  GRAPH: 7,
   INTERRUPTED: 130,
   TERMINATED: 143,
 } as const
@@ -57,6 +59,11 @@ export const EXIT_CODES = {
   STORAGE: ExitCode.STORAGE,
   /** Several keychain items for one account and no way to tell which is right. */
   KEYCHAIN_DUPLICATE: ExitCode.STORAGE,
+  /**
+   * Microsoft Graph answered the `graph` command's request with an error status (or an
+   * `@odata.nextLink` to another host, which is never followed).
+   */
+  GRAPH_REQUEST_FAILED: ExitCode.GRAPH,
   /** SIGINT (Ctrl-C). */
   INTERRUPTED: ExitCode.INTERRUPTED,
   /** SIGTERM. */

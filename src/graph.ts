@@ -1,11 +1,20 @@
 /**
  * Microsoft Graph: `GET /v1.0/me` and `POST /v1.0/me/revokeSignInSessions` with the access
  * token in the Authorization header (never in a URL). A 401 is GRAPH_UNAUTHORIZED (callers
- * refresh once and retry), a 403 GRAPH_FORBIDDEN, anything else GRAPH_ERROR.
+ * refresh once and retry), a 403 GRAPH_FORBIDDEN, anything else GRAPH_ERROR. The `graph`
+ * command's requests are graph-request.ts's; its methods and versions are named here.
  */
 import { CliError } from './errors.js'
 import { GRAPH_MAX_BYTES, type HttpClient } from './http.js'
 import { sanitize } from './io.js'
+
+/** The methods `entra-login graph` sends (graph-request.ts; completion offers them). */
+export const GRAPH_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+export type GraphMethod = (typeof GRAPH_METHODS)[number]
+
+/** The Graph versions `graph --api` names. */
+export const GRAPH_APIS = ['v1.0', 'beta'] as const
+export type GraphApi = (typeof GRAPH_APIS)[number]
 
 /** The Graph user object (only the fields we show are named). */
 export interface GraphUser {

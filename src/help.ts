@@ -71,6 +71,7 @@ Exit codes:
   4    sign-in failed or refused (app registration, consent, Graph 403, timeout)
   5    network, throttled, port in use, unexpected redirect, response too large
   6    storage unavailable (keychain or files)
+  7    Microsoft Graph answered the graph command with an error
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)
 

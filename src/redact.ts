@@ -9,8 +9,9 @@
 const SECRET_PARAMS =
   /\b(code|code_verifier|client_secret|client_assertion|refresh_token|access_token|id_token|assertion|password|state|nonce|session_state|client_info)=([^&\s"]+)/gi
 // The closing quote is optional: a cut-off or malformed body must not leak its tail.
+// Passwords too: a `graph --body` may carry one (passwordProfile, changePassword), and --debug logs the body.
 const JSON_SECRETS =
-  /"(code|code_verifier|client_secret|refresh_token|access_token|id_token|secret|credential|client_info)"\s*:\s*"[^"]*"?/gi
+  /"(code|code_verifier|client_secret|refresh_token|access_token|id_token|secret|credential|client_info|password|newPassword|currentPassword)"\s*:\s*"[^"]*"?/gi
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g
 

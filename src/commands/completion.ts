@@ -8,6 +8,7 @@ import { Command, Help, type Option } from 'commander'
 import type { StorageKind } from '../config.js'
 import { usageError } from '../errors.js'
 import type { Factory } from '../factory.js'
+import { GRAPH_METHODS } from '../graph.js'
 import { globalOptionsFor, globalOptionsOf } from '../help.js'
 import { type IO, writeOut } from '../io.js'
 import { SETTING_KEYS } from '../settings-keys.js'
@@ -56,6 +57,7 @@ const ARGUMENT_VALUES: Readonly<Record<string, readonly string[]>> = {
   'config get': SETTING_KEYS,
   'config set': SETTING_KEYS,
   'config unset': SETTING_KEYS,
+  graph: GRAPH_METHODS,
 }
 
 const WORD = /^[A-Za-z0-9][A-Za-z0-9._-]*$/

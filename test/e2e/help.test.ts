@@ -115,6 +115,72 @@ describe('help from the built CLI', () => {
       expect(r.stdout).not.toContain(flag)
   })
 
+  it('graph --help: METHOD and path, its flags, the global options whoami takes, and examples', async () => {
+    const r = await runCli(['graph', '--help'], { env })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe(
+      [
+        'Usage: entra-login graph [options] [METHOD] <path>',
+        '',
+        'send one Microsoft Graph request with the cached tokens and print the answer',
+        '(JSON)',
+        '',
+        'Arguments:',
+        '  METHOD                 GET, POST, PUT, PATCH or DELETE (default: GET, or POST',
+        '                         with --body)',
+        '  path                   a Graph path such as /me or me/messages?$top=5, or a',
+        '                         full URL on the --graph-url host',
+        '',
+        'Options:',
+        '  --body <json|@file|->  the request body: JSON, @ and a file name, or - for',
+        '                         standard input',
+        '  --header <name:value>  a request header, repeatable',
+        '  --api <version>        the Graph version of a path without one (default: v1.0)',
+        '                         (choices: "v1.0", "beta")',
+        '  --query <odata>        query options to append, repeatable, e.g.',
+        "                         '$select=displayName'",
+        '  --all                  follow @odata.nextLink and print every page in one',
+        '                         "value" array',
+        '  --scope <scope>        Graph permission to get the token for, repeatable',
+        '                         (default: User.Read)',
+        '  -h, --help             display help for command',
+        '',
+        'Global Options:',
+        '  --tenant <id>          tenant GUID or domain, organizations, or common [env:',
+        '                         ENTRA_TENANT_ID] (default: none, required)',
+        "  --client-id <id>       the app's Application (client) ID [env:",
+        '                         ENTRA_CLIENT_ID] (default: none, required)',
+        '  --client-secret-stdin  read the client secret from standard input [env:',
+        '                         ENTRA_CLIENT_SECRET]',
+        '  --dotenv <path>        read ENTRA_* (or TENANT_ID, CLIENT_ID, CLIENT_SECRET)',
+        '                         from a dotenv file',
+        '  --authority <url>      full authority URL with the tenant [env:',
+        '                         ENTRA_AUTHORITY] (default:',
+        '                         https://login.microsoftonline.com/<tenant>)',
+        '  --graph-url <url>      Microsoft Graph base URL [env: ENTRA_GRAPH_URL]',
+        '                         (default: https://graph.microsoft.com)',
+        '  --storage <kind>       where tokens are kept: keychain or file [env:',
+        '                         ENTRA_STORAGE] (default: keychain)',
+        '  --profile <name>       use a named profile: its own settings and tokens [env:',
+        '                         ENTRA_PROFILE] (default: the one `profile use` chose,',
+        '                         else default)',
+        '  --account <user>       which signed-in account, by username or object id [env:',
+        '                         ENTRA_ACCOUNT] (default: the last one signed in)',
+        '  --debug                verbose, redacted diagnostics on stderr (and error',
+        '                         codes)',
+        '',
+        'Examples:',
+        '  entra-login graph /me',
+        "  entra-login graph /users --query '$select=displayName,mail' --all --scope User.Read.All",
+        '  entra-login graph PATCH /me --body \'{"mobilePhone":"+1 425 555 0100"}\' --scope User.ReadWrite',
+        '  entra-login graph POST /groups --body @group.json --scope Group.ReadWrite.All',
+        '  entra-login graph /users/\\$count --header ConsistencyLevel:eventual --scope User.Read.All',
+        '',
+      ].join('\n'),
+    )
+  })
+
   it('entra-login --help ends with the exit-code table, the environment variables and three examples', async () => {
     const r = await runCli(['--help'], { env })
     expect(r.code).toBe(0)
@@ -130,6 +196,7 @@ describe('help from the built CLI', () => {
         '  4    sign-in failed or refused (app registration, consent, Graph 403, timeout)',
         '  5    network, throttled, port in use, unexpected redirect, response too large',
         '  6    storage unavailable (keychain or files)',
+        '  7    Microsoft Graph answered the graph command with an error',
         '  130  interrupted (Ctrl-C)',
         '  143  terminated (SIGTERM)',
         '',

@@ -55,6 +55,7 @@ describe('exit codes: one table in errors.ts', () => {
       RESPONSE_TOO_LARGE: 5,
       STORAGE: 6,
       KEYCHAIN_DUPLICATE: 6,
+      GRAPH_REQUEST_FAILED: 7,
       INTERRUPTED: 130,
       TERMINATED: 143,
       INTERNAL: 1,

@@ -74,6 +74,21 @@ describe('help: each command lists the global options it takes', () => {
       ],
     ],
     [
+      ['graph'],
+      [
+        '--tenant',
+        '--client-id',
+        '--client-secret-stdin',
+        '--dotenv',
+        '--authority',
+        '--graph-url',
+        '--storage',
+        '--profile',
+        '--account',
+        '--debug',
+      ],
+    ],
+    [
       ['token'],
       [
         '--tenant',
@@ -261,6 +276,7 @@ describe('help: the top-level help', () => {
         '  4    sign-in failed or refused (app registration, consent, Graph 403, timeout)',
         '  5    network, throttled, port in use, unexpected redirect, response too large',
         '  6    storage unavailable (keychain or files)',
+        '  7    Microsoft Graph answered the graph command with an error',
         '  130  interrupted (Ctrl-C)',
         '  143  terminated (SIGTERM)',
         '',

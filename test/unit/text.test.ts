@@ -34,6 +34,19 @@ describe('README Security › Secrets: --debug redaction (unit)', () => {
   })
 })
 
+describe('README Security › Secrets: passwords in a logged Graph request body (unit)', () => {
+  it('"password", "newPassword" and "currentPassword" values are redacted; other fields stay', () => {
+    const r = new Redactor()
+    expect(
+      r.redact(
+        'http:   request body: {"passwordProfile":{"password":"P@ss w0rd!"},"displayName":"Adele","newPassword":"n3w","currentPassword":"0ld"}',
+      ),
+    ).toBe(
+      'http:   request body: {"passwordProfile":{"password":"[redacted]"},"displayName":"Adele","newPassword":"[redacted]","currentPassword":"[redacted]"}',
+    )
+  })
+})
+
 describe('README Security › AADSTS hints (unit)', () => {
   const body = {
     error: 'invalid_client',

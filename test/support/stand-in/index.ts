@@ -1,5 +1,6 @@
 /**
- * A local HTTPS stand-in for Microsoft Entra ID (v2 endpoints) and Microsoft Graph (`/v1.0/me`), for tests.
+ * A local HTTPS stand-in for Microsoft Entra ID (v2 endpoints) and Microsoft Graph (`/me`, `/users`, `/groups`),
+ * for tests.
  *
  * One `node:https` server on 127.0.0.1 serves both. Its TLS certificate is issued by a throw-away CA made by
  * {@link makeTestCerts}; trust it in a child process with `NODE_EXTRA_CA_CERTS=<standIn.caFile>` (read at
@@ -39,6 +40,7 @@ import type { StandIn, StandInOptions } from './types.js'
 
 export type { EntraErrorBody, GraphErrorBody } from './errors.js'
 export { entraError, graphError } from './errors.js'
+export { NEW_GROUP_ID } from './graph.js'
 export type {
   AuthorizeErrorKnob,
   AuthorizePageKnob,

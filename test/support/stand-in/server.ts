@@ -34,7 +34,7 @@ const HANDLERS: Record<Exclude<EndpointKind, 'other'>, Handler> = {
 function classify(segments: string[]): EndpointKind {
   const [first, ...rest] = segments
   const tail = rest.join('/')
-  if (first === 'v1.0' || (first === 'oidc' && tail === 'userinfo')) return 'graph'
+  if (first === 'v1.0' || first === 'beta' || (first === 'oidc' && tail === 'userinfo')) return 'graph'
   if (first === 'exfil') return 'exfil'
   if (first === undefined) return 'other'
   switch (tail) {
@@ -73,7 +73,7 @@ async function handle(s: StandInState, req: IncomingMessage, res: ServerResponse
   if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     record.form = Object.fromEntries(new URLSearchParams(raw))
   }
-  if (kind === 'exfil') record.body = raw
+  if (kind === 'exfil' || kind === 'graph') record.body = raw
   s.requests.push(record)
   if (s.behaviour.dateOffsetSeconds !== null) {
     // Kept by writeHead(status, headers) below, and Node then sends no Date of its own.

@@ -112,6 +112,7 @@ export function defaultBehaviour(): StandInBehaviour {
     tokenResponse: null,
     dateOffsetSeconds: null,
     signInAs: null,
+    graphNextLinkOrigin: null,
     queue: [],
   }
 }

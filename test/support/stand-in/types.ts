@@ -12,7 +12,7 @@ import type { JWTPayload } from 'jose'
  */
 export type EndpointKind = 'openid' | 'keys' | 'authorize' | 'token' | 'logout' | 'graph' | 'exfil' | 'other'
 
-/** Endpoints a queued fault can target. `graph` covers `/v1.0/*` and `/oidc/userinfo`. */
+/** Endpoints a queued fault can target. `graph` covers `/v1.0/*`, `/beta/*` and `/oidc/userinfo`. */
 export type FaultMatch = Exclude<EndpointKind, 'other' | 'exfil'>
 
 /** A canned answer for the next request to `match`, consumed once. */
@@ -136,6 +136,12 @@ export interface StandInBehaviour {
    */
   dateOffsetSeconds: number | null
   /**
+   * While set, the `@odata.nextLink` of Graph's `GET /users` pages points at this origin (e.g.
+   * `https://localhost:<port>`: the same server under another name) instead of the stand-in's own URL,
+   * so a test can prove a client does not send its token to another host. Default `null`.
+   */
+  graphNextLinkOrigin: string | null
+  /**
    * Faults for upcoming requests, consumed in order: the first entry whose `match` equals the endpoint of
    * an incoming request is removed and answered instead of the normal handling. Default `[]`.
    */
@@ -192,7 +198,7 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders
   /** The parsed body of `application/x-www-form-urlencoded` requests. */
   form?: Record<string, string>
-  /** The raw body (UTF-8), recorded for `exfil` requests only. */
+  /** The raw body (UTF-8), recorded for `graph` and `exfil` requests only. */
   body?: string
   /** `Date.now()` at arrival. */
   time: number
