@@ -9,6 +9,7 @@ import { CliError, notSignedIn } from '../errors.js'
 import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
 import { type CacheSummary, cacheHit, summarizeCache } from './cache-format.js'
+import type { ClientCertificate } from './certificate.js'
 import type { AuthorityMetadata, MetadataCache } from './metadata.js'
 import type { AuthClient } from './msal.js'
 
@@ -32,6 +33,8 @@ export interface TokenServiceOptions {
   secret: () => Promise<string | undefined>
   /** Names where the secret came from (`ClientSecret.source()`), never its value. */
   secretSource: () => Promise<string>
+  /** The certificate credential, when one is configured: used instead of the secret. */
+  certificate?: ClientCertificate | undefined
   /** Called with every secret value seen (codes, tokens), for the redactor. */
   onSecret: (value: string) => void
   /** The clock (ms since the epoch), for the cache hit's expiry check. */
@@ -136,6 +139,7 @@ export class TokenService {
           clientId: o.clientId,
           clientSecret: o.secret,
           secretSource: o.secretSource,
+          certificate: o.certificate,
           authority: o.authority,
           metadata,
           store: o.store,
