@@ -46,6 +46,7 @@ const TOP = ['completion', 'config', 'doctor', 'login', 'logout', 'secret', 'sta
 const LOGIN_FLAGS = [
   '--authority',
   '--browser',
+  '--certificate',
   '--client-id',
   '--client-secret-stdin',
   '--debug',
@@ -66,6 +67,7 @@ const LOGIN_FLAGS = [
 ]
 const WHOAMI_FLAGS = [
   '--authority',
+  '--certificate',
   '--client-id',
   '--client-secret-stdin',
   '--debug',
@@ -78,6 +80,7 @@ const WHOAMI_FLAGS = [
 const ROOT_FLAGS = [
   '--authority',
   '--browser',
+  '--certificate',
   '--client-id',
   '--client-secret-stdin',
   '--debug',
@@ -214,6 +217,7 @@ describe('completion: bash', () => {
       [`${files}/a.env`, `${files}/b.env`, `${files}/sub`],
     ],
     ['files for --browser', ['entra-login', '--browser', `${files}/a`], [`${files}/a.env`]],
+    ['files for --certificate', ['entra-login', 'token', '--certificate', `${files}/b`], [`${files}/b.env`]],
   ])('bash completes %s', async (_what, words, expected) => {
     expect(await bashComplete(scripts.bash, words)).toEqual(expected)
   })
@@ -430,12 +434,32 @@ describe('completion: generated from the commander tree', () => {
     [
       'the setting keys for config get',
       ['entra-login', 'config', 'get', ''],
-      ['authority', 'browser', 'client-id', 'graph-url', 'port', 'storage', 'tenant', 'timeout'],
+      [
+        'authority',
+        'browser',
+        'certificate',
+        'client-id',
+        'graph-url',
+        'port',
+        'storage',
+        'tenant',
+        'timeout',
+      ],
     ],
     [
       'the setting keys for config unset',
       ['entra-login', 'config', 'unset', ''],
-      ['authority', 'browser', 'client-id', 'graph-url', 'port', 'storage', 'tenant', 'timeout'],
+      [
+        'authority',
+        'browser',
+        'certificate',
+        'client-id',
+        'graph-url',
+        'port',
+        'storage',
+        'tenant',
+        'timeout',
+      ],
     ],
     ['no key for config list', ['entra-login', 'config', 'list', ''], []],
     [
