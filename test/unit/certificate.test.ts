@@ -173,11 +173,11 @@ describe('loadCertificate: each unusable file is a CERTIFICATE error (exit 2) na
   })
 
   it.each([
-    [0o644, '644'],
-    [0o640, '640'],
-    [0o604, '604'],
-    [0o620, '620'],
-  ])('a key file group or others can access (mode %o)', async (mode, shown) => {
+    ['644', 0o644],
+    ['640', 0o640],
+    ['604', 0o604],
+    ['620', 0o620],
+  ])('a key file group or others can access (mode %s)', async (shown, mode) => {
     const path = file(cert.certPem + cert.keyPem, mode)
     expect(await failure(load(path))).toEqual([
       'CERTIFICATE',
