@@ -51,6 +51,12 @@ function rootCommand(): Command {
     )
     .addOption(
       new Option(
+        '--certificate <pem>',
+        'PEM file with the certificate and its private key, used instead of the client secret [env: ENTRA_CERTIFICATE]',
+      ),
+    )
+    .addOption(
+      new Option(
         '--dotenv <path>',
         'read ENTRA_* (or TENANT_ID, CLIENT_ID, CLIENT_SECRET) from a dotenv file',
       ),
@@ -221,6 +227,14 @@ export async function run(argv: string[], system: Runtime): Promise<number> {
       const err = usageError(
         'the client secret is never accepted as a flag value (it would show in `ps` and shell history)',
         'set ENTRA_CLIENT_SECRET, or pipe it to --client-secret-stdin',
+      )
+      return reportError(rt, err, false, f.redactor)
+    }
+    // Nor the certificate's passphrase (commander would echo `--flag=value` in its error).
+    if (/^--(certificate-)?pass(word|phrase)/.test(a)) {
+      const err = usageError(
+        "the certificate's passphrase is never accepted as a flag value (it would show in `ps` and shell history)",
+        'set ENTRA_CERTIFICATE_PASSWORD, or run on a terminal to be asked for it',
       )
       return reportError(rt, err, false, f.redactor)
     }

@@ -8,7 +8,7 @@
  * (`secret.ts` adds `--client-secret-stdin` and the keychain).
  */
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import envPaths from 'env-paths'
 import { type CliError, usageError } from './errors.js'
@@ -39,6 +39,7 @@ export interface GlobalFlags {
   tenant?: string
   clientId?: string
   clientSecretStdin?: boolean
+  certificate?: string
   dotenv?: string
   authority?: string
   graphUrl?: string
@@ -82,6 +83,13 @@ export interface Settings {
   debug: boolean
   /** Client secret from a non-interactive source, if any (stdin is read separately). */
   secret: { value: string; source: string } | undefined
+  /**
+   * The certificate credential's PEM file (absolute) and where it was named; when set, it is the
+   * credential and the client secret is never looked up.
+   */
+  certificate: { path: string; origin: string } | undefined
+  /** The passphrase of an encrypted certificate key, from `--dotenv` or ENTRA_CERTIFICATE_PASSWORD. */
+  certificatePassword: { value: string; source: string } | undefined
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -115,6 +123,7 @@ interface KeySpec {
 const SPECS: Readonly<Record<SettingKey, KeySpec>> = {
   tenant: { flag: 'tenant', flagName: '--tenant', env: ['ENTRA_TENANT_ID'] },
   'client-id': { flag: 'clientId', flagName: '--client-id', env: ['ENTRA_CLIENT_ID'] },
+  certificate: { flag: 'certificate', flagName: '--certificate', env: ['ENTRA_CERTIFICATE'] },
   authority: { flag: 'authority', flagName: '--authority', env: ['ENTRA_AUTHORITY'] },
   'graph-url': { flag: 'graphUrl', flagName: '--graph-url', env: ['ENTRA_GRAPH_URL'] },
   port: { flag: 'port', flagName: '--port', env: ['ENTRA_PORT'] },
@@ -190,6 +199,11 @@ export function readConfigFile(path: string, warn: (line: string) => void): Conf
         `${path}: "${name}": the client secret does not belong in the config file`,
         'use ENTRA_CLIENT_SECRET, --client-secret-stdin or `entra-login secret set`',
       )
+    } else if (/pass(word|phrase)/i.test(name)) {
+      throw usageError(
+        `${path}: "${name}": the certificate's passphrase does not belong in the config file`,
+        'set ENTRA_CERTIFICATE_PASSWORD, or let `entra-login` ask for it on a terminal',
+      )
     } else {
       warn(`warning: ${path}: unknown key "${name}" ignored`)
     }
@@ -234,6 +248,8 @@ export function readEnvFile(path: string): Record<string, string> {
     ENTRA_TENANT_ID: ['ENTRA_TENANT_ID', 'TENANT_ID'],
     ENTRA_CLIENT_ID: ['ENTRA_CLIENT_ID', 'CLIENT_ID'],
     ENTRA_CLIENT_SECRET: ['ENTRA_CLIENT_SECRET', 'CLIENT_SECRET'],
+    ENTRA_CERTIFICATE: ['ENTRA_CERTIFICATE'],
+    ENTRA_CERTIFICATE_PASSWORD: ['ENTRA_CERTIFICATE_PASSWORD'],
     ENTRA_AUTHORITY: ['ENTRA_AUTHORITY'],
     ENTRA_GRAPH_URL: ['ENTRA_GRAPH_URL'],
     ENTRA_PORT: ['ENTRA_PORT'],
@@ -267,6 +283,8 @@ export interface Gathered {
   noBrowser: boolean
   /** Client secret from the env file or the environment, if any. */
   secret: { value: string; source: string; kind: 'dotenv' | 'env' } | undefined
+  /** The certificate key's passphrase from the env file or ENTRA_CERTIFICATE_PASSWORD, if any. */
+  certificatePassword: { value: string; source: string } | undefined
   debug: boolean
 }
 
@@ -307,6 +325,12 @@ export function gatherSettings(
   if (efSecret !== undefined) secret = { value: efSecret, source: `--dotenv ${flags.dotenv}`, kind: 'dotenv' }
   else if (env.ENTRA_CLIENT_SECRET)
     secret = { value: env.ENTRA_CLIENT_SECRET, source: 'ENTRA_CLIENT_SECRET', kind: 'env' }
+  let certificatePassword: Gathered['certificatePassword']
+  const efPassword = flags.dotenv ? envFile.ENTRA_CERTIFICATE_PASSWORD : undefined
+  if (efPassword !== undefined)
+    certificatePassword = { value: efPassword, source: `ENTRA_CERTIFICATE_PASSWORD in ${flags.dotenv}` }
+  else if (env.ENTRA_CERTIFICATE_PASSWORD)
+    certificatePassword = { value: env.ENTRA_CERTIFICATE_PASSWORD, source: 'ENTRA_CERTIFICATE_PASSWORD' }
   return {
     profile: { ...selected, exists },
     home,
@@ -316,6 +340,7 @@ export function gatherSettings(
     found,
     noBrowser: flags.browser === false,
     secret,
+    certificatePassword,
     debug: flags.debug === true,
   }
 }
@@ -387,6 +412,17 @@ export function validateSetting(key: SettingKey, value: string, origin: string):
         )
       }
       return value
+    }
+    case 'certificate': {
+      // Only the path's form: the file is read when a token request needs it (a cache hit never does).
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters
+      if (value.trim() === '' || /[\u0000-\u001f\u007f]/.test(value)) {
+        throw usageError(
+          `${origin} must name a PEM file`,
+          'the PEM file holding the certificate and its private key (README: Certificate credential)',
+        )
+      }
+      return resolve(value)
     }
   }
 }
@@ -537,6 +573,8 @@ export function settingsFrom(g: Gathered, env: Env, options: { newProfile?: bool
       : validateSeconds(httpTimeoutIn, 'ENTRA_HTTP_TIMEOUT', 3600) * 1000
 
   const storage = (valid<string>('storage') ?? 'keychain') as StorageKind
+  const certificatePath = valid<string>('certificate')
+  const certificateIn = found.certificate
   let browser: string | undefined
   if (!g.noBrowser) {
     const b = found.browser?.value
@@ -563,6 +601,11 @@ export function settingsFrom(g: Gathered, env: Env, options: { newProfile?: bool
     configFile: g.configFile,
     debug: g.debug,
     secret: g.secret ? { value: g.secret.value, source: g.secret.source } : undefined,
+    certificate:
+      certificatePath === undefined || certificateIn === undefined
+        ? undefined
+        : { path: certificatePath, origin: certificateIn.origin },
+    certificatePassword: g.certificatePassword,
   }
 }
 
@@ -571,7 +614,8 @@ export function settingsFrom(g: Gathered, env: Env, options: { newProfile?: bool
  * when nothing changes. Every remembered key holds the run's effective value when that differs
  * from the default, and is dropped when the run used the default, whatever the value's source
  * (flag, `--dotenv`, environment). Not remembered: the generic `BROWSER` variable and
- * `--no-browser` (they leave `browser` as it was), and never the client secret.
+ * `--no-browser` (they leave `browser` as it was), and never the client secret or the
+ * certificate's passphrase.
  */
 export function rememberedConfig(g: Gathered, s: Settings, username?: string): ConfigFile | undefined {
   const next: ConfigFile = { ...g.file }
@@ -588,6 +632,9 @@ export function rememberedConfig(g: Gathered, s: Settings, username?: string): C
   set('storage', s.storage, 'keychain')
   // The account signed in last is the profile's default account.
   if (username !== undefined) next.account = username
+  // The certificate's path, absolute; never its passphrase.
+  if (s.certificate === undefined) delete next.certificate
+  else next.certificate = s.certificate.path
   const b = g.found.browser
   if (!g.noBrowser && b !== undefined && b.origin !== 'BROWSER' && b.kind !== 'config') {
     next.browser = validateSetting('browser', b.value, b.origin)

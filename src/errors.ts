@@ -30,6 +30,11 @@ export const EXIT_CODES = {
   USAGE: ExitCode.USAGE,
   /** A command needs the client secret and none was given. */
   SECRET_MISSING: ExitCode.USAGE,
+  /**
+   * The certificate credential cannot be used: unreadable or readable by others, not PEM, no
+   * certificate or no private key, a key that does not match, expired, no or a wrong passphrase.
+   */
+  CERTIFICATE: ExitCode.USAGE,
   /** Nobody is signed in, the cache is unusable, or the refresh token is dead. */
   NOT_SIGNED_IN: ExitCode.NOT_SIGNED_IN,
   /** Graph still rejected the token after one refresh. */

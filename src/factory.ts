@@ -4,11 +4,14 @@
  * and each piece is built once per run: `--help` resolves no settings, `status` never
  * loads MSAL, a cached token never reads the client secret.
  */
+import { ClientCertificate } from './auth/certificate.js'
 import { MetadataCache } from './auth/metadata.js'
 import { TokenService } from './auth/token-service.js'
 import { type Gathered, type GlobalFlags, gatherSettings, type Settings, settingsFrom } from './config.js'
+import { usageError } from './errors.js'
 import { HttpClient } from './http.js'
 import { type IO, sanitize } from './io.js'
+import { promptSecret } from './prompt.js'
 import { proxyFor, proxySettings } from './proxy.js'
 import { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
@@ -54,6 +57,11 @@ export interface Factory {
   withCacheLock<T>(fn: () => Promise<T>): Promise<T>
   metadata(): MetadataCache
   secret(): ClientSecret
+  /**
+   * The certificate credential when one is configured (`--certificate`, ENTRA_CERTIFICATE, config):
+   * then it is the credential and the client secret is never looked up. Not read until used.
+   */
+  certificate(): ClientCertificate | undefined
   tokens(): TokenService
 }
 
@@ -79,9 +87,20 @@ export function createFactory(rt: Runtime): Factory {
     gathered: once(() => {
       const g = gatherSettings(f.flags, rt.env, { warn })
       redactor.add(g.secret?.value)
+      redactor.add(g.certificatePassword?.value)
       return g
     }),
-    settings: once(() => settingsFrom(f.gathered(), rt.env, { newProfile: f.newProfile })),
+    settings: once(() => {
+      const s = settingsFrom(f.gathered(), rt.env, { newProfile: f.newProfile })
+      // Two credentials named on one command line: which one was meant is not ours to guess.
+      if (s.certificate && f.flags.clientSecretStdin === true) {
+        throw usageError(
+          `--client-secret-stdin and a certificate (${s.certificate.origin}) are both given; a run uses one credential`,
+          'drop --client-secret-stdin to use the certificate, or `entra-login config unset certificate` (and unset ENTRA_CERTIFICATE) to use the secret',
+        )
+      }
+      return s
+    }),
     async secretSource() {
       if (f.flags.clientSecretStdin === true) return 'stdin'
       const given = f.gathered().secret
@@ -154,6 +173,25 @@ export function createFactory(rt: Runtime): Factory {
         ask: f.askSecret,
       })
     }),
+    certificate: once(() => {
+      const s = f.settings()
+      if (s.certificate === undefined) return undefined
+      const debug = f.debug()
+      const unused = s.secret ? `; the client secret in ${s.secret.source} is not used` : ''
+      debug?.(`credential: the certificate ${s.certificate.path} (from ${s.certificate.origin})${unused}`)
+      // A hidden prompt for the key's passphrase only where someone can answer it.
+      const terminal = rt.io.stdinIsTTY && rt.io.stderrIsTTY
+      return new ClientCertificate({
+        path: s.certificate.path,
+        origin: s.certificate.origin,
+        clientId: s.clientId,
+        passphrase: s.certificatePassword,
+        ask: terminal ? (message) => promptSecret(rt.io, message, rt.signal) : undefined,
+        now: rt.now,
+        onSecret: (v) => redactor.add(v),
+        debug,
+      })
+    }),
     tokens: once(() => {
       const s = f.settings()
       return new TokenService({
@@ -166,6 +204,7 @@ export function createFactory(rt: Runtime): Factory {
         debug: f.debug(),
         secret: () => f.secret().get(),
         secretSource: () => f.secret().source(),
+        certificate: f.certificate(),
         onSecret: (v) => redactor.add(v),
         now: rt.now,
         account: s.account,

@@ -10,6 +10,7 @@ export const GLOBAL_OPTION_NAMES = [
   '--tenant',
   '--client-id',
   '--client-secret-stdin',
+  '--certificate',
   '--dotenv',
   '--authority',
   '--graph-url',
@@ -79,6 +80,9 @@ Environment:
   ENTRA_TENANT_ID         --tenant
   ENTRA_CLIENT_ID         --client-id
   ENTRA_CLIENT_SECRET     the client secret (never a flag value)
+  ENTRA_CERTIFICATE       --certificate
+  ENTRA_CERTIFICATE_PASSWORD
+                          the passphrase of the certificate's encrypted key (never a flag value)
   ENTRA_AUTHORITY         --authority
   ENTRA_GRAPH_URL         --graph-url
   ENTRA_PORT              --port

@@ -1,8 +1,9 @@
 /**
  * Redaction for debug output. Everything `--debug` prints passes through
  * {@link Redactor.redact}: known secrets (the client secret, codes, verifiers, every
- * token seen), in every encoded form, are replaced by `[redacted]`, and so is anything
- * shaped like a JWT, a bearer credential or a secret-bearing form/query parameter.
+ * token seen, the certificate's passphrase and key lines), in every encoded form, are replaced
+ * by `[redacted]`, and so is anything shaped like a JWT, a PEM private key, a bearer credential
+ * or a secret-bearing form/query parameter.
  */
 
 // A value runs to the next `&` or blank: a quote inside it (encodeURIComponent keeps `'`) must not end it.
@@ -14,6 +15,8 @@ const JSON_SECRETS =
   /"(code|code_verifier|client_secret|refresh_token|access_token|id_token|secret|credential|client_info|password|newPassword|currentPassword)"\s*:\s*"[^"]*"?/gi
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g
+// A PEM private key (encrypted or not), up to its END line or, cut off, to the end of the text.
+const PEM_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g
 
 /**
  * The forms a secret takes in what we log: raw, percent-encoded (`encodeURIComponent`, as
@@ -49,6 +52,7 @@ export class Redactor {
     let out = text
     for (const s of this.#forms) out = out.split(s).join('[redacted]')
     return out
+      .replace(PEM_KEY, '[redacted private key]')
       .replace(SECRET_PARAMS, '$1=[redacted]')
       .replace(JSON_SECRETS, '"$1":"[redacted]"')
       .replace(BEARER, '$1 [redacted]')

@@ -5,6 +5,7 @@
 export const SETTING_KEYS = [
   'tenant',
   'client-id',
+  'certificate',
   'authority',
   'graph-url',
   'port',

@@ -25,6 +25,14 @@ export const HINTS: ReadonlyArray<[codes: number[], hint: string]> = [
   [[7000215], "use the client secret's Value, not its Secret ID"],
   [[7000222], 'the client secret has expired: create a new one in the app registration'],
   [[7000218], 'no client secret was sent: run `entra-login secret set` or set ENTRA_CLIENT_SECRET'],
+  [
+    [700024],
+    "the client assertion's time range was refused: check this machine's clock (`entra-login doctor` compares it)",
+  ],
+  [
+    [700021, 700023],
+    'the client assertion was refused (issuer or audience); this is a bug, please report it with the `--debug` output',
+  ],
   [[700025], 'the redirect URI is registered under "Mobile and desktop applications": move it to Web'],
   [
     [9002326, 9002327],

@@ -1,10 +1,11 @@
 /**
  * Errors whose wording needs more than an AADSTS hint: a consent the user declined in the
- * browser (not a cancelled sign-in), and a client secret the token endpoint refused (a short
- * line, and a hint naming where that secret came from).
+ * browser (not a cancelled sign-in), a client secret the token endpoint refused (a short
+ * line, and a hint naming where that secret came from), and a certificate it does not know.
  */
 import { CliError } from '../errors.js'
 import { sanitize } from '../io.js'
+import type { ClientCertificate } from './certificate.js'
 import { type IdpError, idLines } from './hints.js'
 import { failurePage } from './pages.js'
 
@@ -54,4 +55,22 @@ export function secretRefused(e: IdpError, source: string): CliError | undefined
     hint: `the secret came from ${sanitize(describeSource(source), 300)}: use the Value of a client secret of this app (shown once, when it is created), not its Secret ID; it may also have expired (App registrations → your app → Certificates & secrets)`,
     details: idLines(e),
   })
+}
+
+/**
+ * The error for a token-endpoint answer that refused the certificate's assertion as signed by a key
+ * the app does not have (AADSTS700027), or undefined for any other error. The hint names the file
+ * and its SHA-1 thumbprint, which is what the portal lists under Certificates.
+ */
+export function certificateRefused(e: IdpError, cert: ClientCertificate): CliError | undefined {
+  if (!e.errorCodes.includes(700027)) return undefined
+  const thumb = cert.loaded === undefined ? '' : ` (thumbprint ${cert.loaded.thumbprintSha1})`
+  return new CliError(
+    'IDP_ERROR',
+    'the certificate was refused (AADSTS700027: the client assertion is signed by a key this app does not have)',
+    {
+      hint: `upload the certificate in ${sanitize(cert.path, 300)}${thumb} to the app registration: App registrations → your app → Certificates & secrets → Certificates → Upload certificate`,
+      details: idLines(e),
+    },
+  )
 }

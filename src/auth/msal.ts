@@ -1,6 +1,6 @@
 /**
  * The only module that imports `@azure/msal-node`. It wraps a ConfidentialClientApplication
- * (client secret + PKCE) behind a small {@link AuthClient}, routes MSAL's HTTP through our
+ * (client secret or certificate, + PKCE) behind a small {@link AuthClient}, routes MSAL's HTTP through our
  * {@link HttpClient}, persists the cache through a {@link CacheStore}, and translates
  * every MSAL error into a {@link CliError} with the right exit code and hint.
  */
@@ -24,8 +24,9 @@ import { CliError, missingSecret, notSignedIn, refreshNeedsSecret } from '../err
 import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
 import { damagedCache } from './cache-format.js'
+import type { ClientCertificate } from './certificate.js'
 import { type IdpError, parseIdpError } from './hints.js'
-import { secretRefused } from './messages.js'
+import { certificateRefused, secretRefused } from './messages.js'
 import { type AuthorityMetadata, idpFailure, parseJson } from './metadata.js'
 
 export type { AuthorityMetadata } from './metadata.js'
@@ -49,6 +50,12 @@ export interface TokenResult {
 
 /** Stands in for the client secret inside MSAL (letters and digits only, so URL encoding keeps it intact). */
 const SECRET_PLACEHOLDER = `entraLoginSecretPlaceholder${randomBytes(12).toString('hex')}`
+/**
+ * Stands in for the client assertion inside MSAL when the credential is a certificate: the network
+ * module puts a freshly signed one in its place (MSAL's own `clientCertificate` would need the key
+ * when the client is built and reuses one assertion, one `jti`, for ten minutes).
+ */
+const ASSERTION_PLACEHOLDER = `entraLoginAssertionPlaceholder${randomBytes(12).toString('hex')}`
 
 /** Settings for {@link AuthClient}. */
 export interface AuthClientOptions {
@@ -60,6 +67,11 @@ export interface AuthClientOptions {
   clientSecret: () => Promise<string | undefined>
   /** Names where the secret came from (`ClientSecret.source()`), for the error when it is refused. */
   secretSource: () => Promise<string>
+  /**
+   * The certificate credential, when one is configured: MSAL then holds no secret, and each token
+   * request carries an assertion signed when it is sent (the secret is never looked up).
+   */
+  certificate?: ClientCertificate | undefined
   authority: string
   metadata: AuthorityMetadata
   store: CacheStore
@@ -112,7 +124,9 @@ export class AuthClient {
   /** A serialized cache the caller already read (see {@link reload}). */
   #pending: string | undefined
   /** The last IdP error body and the last transport failure, which MSAL would otherwise flatten. */
-  #lastIdpError: { error: IdpError; status: number; secretSource?: string } | undefined
+  #lastIdpError:
+    | { error: IdpError; status: number; secretSource?: string; certificate?: ClientCertificate }
+    | undefined
   #lastFailure: CliError | undefined
   /** Set while {@link cachedOnly} runs: every request is refused and noted in #wantedRequest. */
   #offline = false
@@ -135,6 +149,8 @@ export class AuthClient {
         const req: Parameters<HttpClient['send']>[0] = { method, url }
         if (options?.headers) req.headers = options.headers
         const sentSecret = options?.body?.includes(SECRET_PLACEHOLDER) === true
+        const sentAssertion =
+          o.certificate !== undefined && options?.body?.includes(ASSERTION_PLACEHOLDER) === true
         if (options?.body !== undefined) {
           req.body = options.body
           if (sentSecret) {
@@ -145,6 +161,11 @@ export class AuthClient {
             }
             req.body = req.body.replace(SECRET_PLACEHOLDER, encodeURIComponent(secret))
           }
+          if (sentAssertion && o.certificate) {
+            // aud: the token endpoint this request goes to, as MSAL would set it.
+            const assertion = await o.certificate.assertion(o.metadata.token_endpoint)
+            req.body = req.body.replace(ASSERTION_PLACEHOLDER, encodeURIComponent(assertion))
+          }
         }
         const res = await o.http.send(req)
         const body = parseJson(res, url)
@@ -153,6 +174,9 @@ export class AuthClient {
           if (e) this.#lastIdpError = { error: e, status: res.status }
           if (e && sentSecret && e.errorCodes.includes(7000215)) {
             this.#lastIdpError = { error: e, status: res.status, secretSource: await o.secretSource() }
+          }
+          if (e && sentAssertion && o.certificate) {
+            this.#lastIdpError = { error: e, status: res.status, certificate: o.certificate }
           }
         } else if (method === 'POST' && url.split('?')[0] === o.metadata.token_endpoint) {
           checkTokenResponse(body, new URLSearchParams(req.body ?? '').get('grant_type'))
@@ -199,8 +223,11 @@ export class AuthClient {
     this.#app = new ConfidentialClientApplication({
       auth: {
         clientId: o.clientId,
-        // MSAL holds only a placeholder; the network client puts the real secret in the request body.
-        clientSecret: SECRET_PLACEHOLDER,
+        // MSAL holds only a placeholder; the network client puts the real secret (or a freshly
+        // signed assertion) in the request body.
+        ...(o.certificate === undefined
+          ? { clientSecret: SECRET_PLACEHOLDER }
+          : { clientAssertion: ASSERTION_PLACEHOLDER }),
         authority: o.authority,
         authorityMetadata: JSON.stringify(o.metadata),
         cloudDiscoveryMetadata,
@@ -390,7 +417,12 @@ export class AuthClient {
     const idp = this.#lastIdpError
     this.#lastIdpError = undefined
     // The secret itself was refused: a short line naming where it came from.
-    const refused = idp?.secretSource === undefined ? undefined : secretRefused(idp.error, idp.secretSource)
+    const refused =
+      idp?.secretSource !== undefined
+        ? secretRefused(idp.error, idp.secretSource)
+        : idp?.certificate !== undefined
+          ? certificateRefused(idp.error, idp.certificate)
+          : undefined
     if (refused) return refused
     if (
       err instanceof AuthError &&

@@ -16,6 +16,7 @@ import {
   chooseAccount,
   summarizeCache,
 } from './cache-format.js'
+import type { ClientCertificate } from './certificate.js'
 import type { AuthorityMetadata, MetadataCache } from './metadata.js'
 import type { AuthClient } from './msal.js'
 
@@ -39,6 +40,8 @@ export interface TokenServiceOptions {
   secret: () => Promise<string | undefined>
   /** Names where the secret came from (`ClientSecret.source()`), never its value. */
   secretSource: () => Promise<string>
+  /** The certificate credential, when one is configured: used instead of the secret. */
+  certificate?: ClientCertificate | undefined
   /** Called with every secret value seen (codes, tokens), for the redactor. */
   onSecret: (value: string) => void
   /** The clock (ms since the epoch), for the cache hit's expiry check. */
@@ -163,6 +166,7 @@ export class TokenService {
           clientId: o.clientId,
           clientSecret: o.secret,
           secretSource: o.secretSource,
+          certificate: o.certificate,
           authority: o.authority,
           metadata,
           store: o.store,

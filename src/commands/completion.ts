@@ -49,7 +49,7 @@ const STORAGE_KINDS: readonly StorageKind[] = ['keychain', 'file']
 const FLAG_VALUES: Readonly<Record<string, readonly string[]>> = { '--storage': STORAGE_KINDS }
 
 /** Flags whose value is a path. */
-const FILE_FLAGS: readonly string[] = ['--dotenv', '--browser']
+const FILE_FLAGS: readonly string[] = ['--certificate', '--dotenv', '--browser']
 
 /** First arguments with a fixed set of values, by command path (commander `choices()` too). */
 const ARGUMENT_VALUES: Readonly<Record<string, readonly string[]>> = {

@@ -5,6 +5,7 @@
  * The client secret is never a key: `list` only says where it would come from.
  */
 import { Command } from 'commander'
+import { checkKeyFileMode, pemParts, readCertificateFile } from '../auth/certificate.js'
 import {
   type ConfigFile,
   type Effective,
@@ -46,6 +47,12 @@ function settingKey(name: string): SettingKey {
       'store it in the OS keychain with `entra-login secret set`, or set ENTRA_CLIENT_SECRET',
     )
   }
+  if (/pass(word|phrase)/i.test(name)) {
+    throw usageError(
+      "the certificate's passphrase is never kept in the config file",
+      'set ENTRA_CERTIFICATE_PASSWORD, or run on a terminal to be asked for it',
+    )
+  }
   throw usageError(`unknown key ${JSON.stringify(name)}`, `keys: ${SETTING_KEYS.join(', ')}`)
 }
 
@@ -62,7 +69,7 @@ export function newCmdConfig(f: Factory): Command {
     .argument('<value>', 'the value, as you would give the flag')
     .addHelpText(
       'after',
-      '\nExamples:\n  entra-login config set tenant contoso.onmicrosoft.com\n  entra-login config set port 0',
+      '\nExamples:\n  entra-login config set tenant contoso.onmicrosoft.com\n  entra-login config set port 0\n  entra-login config set certificate ~/.config/entra-login/app.pem',
     )
     .action(async (key: string, value: string) => configSetRun(configOptions(f), key, value))
   config
@@ -115,6 +122,13 @@ function overriddenBy(g: Gathered, key: SettingKey): string | undefined {
 export async function configSetRun(o: ConfigOptions, name: string, value: string): Promise<void> {
   const key = settingKey(name)
   const normalised = validateSetting(key, value, `config set ${key}`)
+  if (key === 'certificate') {
+    // The file must be there and look right now (its key is decrypted and checked when it is used).
+    const path = String(normalised)
+    const { data, mode } = readCertificateFile(path, 'config set certificate')
+    pemParts(data.toString('utf8'), path)
+    checkKeyFileMode(path, mode)
+  }
   const g = o.gathered()
   const next: ConfigFile = { ...g.file, [key]: normalised }
   checkConsistent(g, next)

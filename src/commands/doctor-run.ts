@@ -3,7 +3,9 @@
  * check on stderr (✓ holds, ✗ fails with its fix, ! a warning with its fix):
  *
  * 1. `settings`: tenant and client id present, every value valid, with its source;
- * 2. `client-secret`: where it would come from (its value is never read);
+ * 2. `client-secret`: where it would come from (its value is never read); or, with a certificate
+ *    configured, `certificate`: the file read and checked as a token request would (thumbprint,
+ *    validity, the key decrypted and matching), exit 2 for the same problems;
  * 3. `storage`: the keychain (one random probe item written, read back and removed) or the plain
  *    file's folder: the home folder must be private and writable (nothing is created or chmodded;
  *    a missing home is fine when its parent is writable: login creates it);
@@ -24,6 +26,7 @@ import { access } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { dirname } from 'node:path'
 import { buildAuthorizeUrl } from '../auth/authorize-url.js'
+import { type ClientCertificate, certificateDate } from '../auth/certificate.js'
 import { LEEWAY_SECONDS } from '../auth/idtoken.js'
 import { noIPv6 } from '../auth/loopback.js'
 import { type AuthorityMetadata, discoverAuthority } from '../auth/metadata.js'
@@ -45,7 +48,7 @@ import { cachePaths } from '../storage/paths.js'
 import { checkPrivateDir, storageError } from '../storage/private.js'
 import { BASE_SCOPES } from './login.js'
 
-/** The checks, in the order they run and are printed. */
+/** The checks, in the order they run and are printed (with a certificate, `certificate` is second instead of `client-secret`). */
 export const CHECK_NAMES = [
   'settings',
   'client-secret',
@@ -56,7 +59,7 @@ export const CHECK_NAMES = [
   'clock',
   'redirect-uri',
 ] as const
-export type CheckName = (typeof CHECK_NAMES)[number]
+export type CheckName = (typeof CHECK_NAMES)[number] | 'certificate'
 
 /** One check's verdict. */
 export interface CheckResult {
@@ -106,6 +109,8 @@ export interface DoctorOptions {
   settings: () => Settings
   /** Where the client secret would come from, never its value. */
   secretSource: () => Promise<SecretSourceKind>
+  /** The certificate credential, when one is configured (called only with valid settings). */
+  certificate?: () => ClientCertificate | undefined
   /** Opens the keychain and writes, reads back and removes one random probe item (throws exit 6). */
   probeKeychain: () => Promise<void>
   /** Checks the home folder without changing it (throws exit 6). */
@@ -234,6 +239,22 @@ export function secretCheck(kind: SecretSourceKind, g: Gathered, settingsValid: 
         'no client secret found (--client-secret-stdin, --dotenv, ENTRA_CLIENT_SECRET, keychain)',
         'store it once with `entra-login secret set`, or set ENTRA_CLIENT_SECRET',
       )
+  }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/** Check 2 with a certificate: read and checked as a token request would (the passphrase asked on a terminal). */
+async function certificateCheck(o: DoctorOptions, cert: ClientCertificate): Promise<CheckResult> {
+  try {
+    const c = await cert.get()
+    const days = Math.floor((c.notAfter.getTime() - o.now()) / DAY_MS)
+    return ok(
+      'certificate',
+      `${c.path}: thumbprint ${c.thumbprintSha1} (SHA-1, as the portal lists it), valid until ${certificateDate(c.notAfter)} (${days} days), the private key matches`,
+    )
+  } catch (err) {
+    return failedWith('certificate', err)
   }
 }
 
@@ -549,8 +570,12 @@ export async function runChecks(o: DoctorOptions): Promise<{ results: CheckResul
     eff = c.eff
     settings = c.settings
   }
-  // 2. client-secret
-  if (g) results.push(secretCheck(await o.secretSource(), g, settings !== undefined))
+  // 2. client-secret, or the certificate that replaces it
+  const certificate = settings?.certificate ? o.certificate?.() : undefined
+  if (certificate) results.push(await certificateCheck(o, certificate))
+  else if (eff && eff.certificate.value !== null && !settings)
+    results.push(notRun('certificate', 'valid settings'))
+  else if (g) results.push(secretCheck(await o.secretSource(), g, settings !== undefined))
   else results.push(notRun('client-secret', 'readable settings'))
   // 3. storage
   const storage = eff?.storage

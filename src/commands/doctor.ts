@@ -23,7 +23,7 @@ export function newCmdDoctor(f: Factory, runF?: (o: DoctorOptions) => Promise<vo
     .option('--json', 'print {"checks": [{name, ok, detail, fix}], "redirectUri", "exitCode"} on stdout')
     .addHelpText(
       'after',
-      '\nExit codes: 0 all checks hold; else that of the first failing check: 2 settings or client secret, 4 app registration refused, 5 network or port taken, 6 storage.\n\nExamples:\n  entra-login doctor\n  entra-login doctor --port 5002 --json',
+      '\nExit codes: 0 all checks hold; else that of the first failing check: 2 settings, client secret or certificate, 4 app registration refused, 5 network or port taken, 6 storage.\n\nExamples:\n  entra-login doctor\n  entra-login doctor --port 5002 --json',
     )
     .action(async (o: { json?: boolean }) => {
       const run = await import('./doctor-run.js')
@@ -36,6 +36,7 @@ export function newCmdDoctor(f: Factory, runF?: (o: DoctorOptions) => Promise<vo
         gathered: f.gathered,
         settings: f.settings,
         secretSource: () => f.secretSource(),
+        certificate: f.certificate,
         probeKeychain: async () => probeKeychain(await f.keychain(), f.rt.env, f.rt.randomBytes),
         checkHome: run.checkHome,
         checkPlainCache: (path) => {

@@ -57,6 +57,7 @@ export function newCmdGraph(f: Factory, runF?: (o: GraphOptions) => Promise<void
     '--tenant',
     '--client-id',
     '--client-secret-stdin',
+    '--certificate',
     '--dotenv',
     '--authority',
     '--graph-url',

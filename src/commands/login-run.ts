@@ -1,6 +1,6 @@
 /**
- * `login`'s run: the authorization code flow as a confidential client (client secret + PKCE
- * S256 + state + nonce) through a one-shot loopback listener. Loaded only when `login` runs
+ * `login`'s run: the authorization code flow as a confidential client (client secret or
+ * certificate + PKCE S256 + state + nonce) through a one-shot loopback listener. Loaded only when `login` runs
  * (its own chunk): other commands and `--help` never parse the listener, the pages, the
  * pre-flight or the browser launcher.
  */
@@ -103,8 +103,15 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
   const { io } = rt
   const c = io.color
   const settings = opts.settings()
-  const secret = await opts.secret()
-  if (secret === undefined) throw missingSecret()
+  // The credential first (exit 2 before any request): the certificate, read and checked, or the
+  // client secret. With a certificate the secret is never looked up, asked for or offered to the keychain.
+  const certificate = opts.certificate?.()
+  let secret: string | undefined
+  if (certificate) await certificate.get()
+  else {
+    secret = await opts.secret()
+    if (secret === undefined) throw missingSecret()
+  }
   const tokens = opts.tokens()
   const store = tokens.store
 
@@ -222,7 +229,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
     // so the paste reader lets go of stdin first).
     paste?.close()
     await opts.remember?.(token.account.username)
-    await opts.keepSecret?.(secret)
+    if (secret !== undefined) await opts.keepSecret?.(secret)
 
     let me: GraphUser
     try {

@@ -1,8 +1,9 @@
 /**
  * `entra-login login`: the authorization code flow as a confidential client
- * (client secret + PKCE S256 + state + nonce) through a one-shot loopback listener.
+ * (client secret or certificate + PKCE S256 + state + nonce) through a one-shot loopback listener.
  */
 import { Command } from 'commander'
+import type { ClientCertificate } from '../auth/certificate.js'
 import type { MetadataCache } from '../auth/metadata.js'
 import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes, type Settings } from '../config.js'
@@ -28,8 +29,10 @@ export interface LoginOptions {
   metadata: () => MetadataCache
   tokens: () => TokenService
   http: () => HttpClient
-  /** The client secret (login always needs it). */
+  /** The client secret (login needs it unless a certificate is configured). */
   secret: () => Promise<string | undefined>
+  /** The certificate credential, when one is configured: used instead of the secret. */
+  certificate?: () => ClientCertificate | undefined
   redactor: Redactor
   debug: Debug
   json: boolean
@@ -128,6 +131,7 @@ export function newCmdLogin(f: Factory, runF?: (o: LoginOptions) => Promise<void
           tokens: f.tokens,
           http: f.http,
           secret: () => f.secret().get(),
+          certificate: f.certificate,
           redactor: f.redactor,
           debug: f.debug(),
           json: o.json === true,

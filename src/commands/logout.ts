@@ -52,6 +52,7 @@ export function newCmdLogout(f: Factory, runF: (o: LogoutOptions) => Promise<voi
     '--client-id',
     '--dotenv',
     '--client-secret-stdin',
+    '--certificate',
     '--authority',
     '--graph-url',
     '--storage',

@@ -21,6 +21,8 @@ export interface StatusOptions {
   tokens: () => TokenService
   /** Where the client secret would come from (never the secret itself). */
   secretSource: () => Promise<string>
+  /** The certificate credential's file, when one is configured (it is not read). */
+  certificate?: () => string | undefined
 }
 
 /** The `status --json` document. */
@@ -41,7 +43,10 @@ export interface StatusReport {
   accessToken?: { expiresOn: string; expired: boolean; scopes: string[] }
   refreshToken?: { present: boolean }
   storage: { backend: string; location: string; encrypted: boolean }
+  /** Where the secret would come from; `not used (certificate)` when a certificate is the credential. */
   clientSecret: { source: string }
+  /** The certificate credential, when one is configured. */
+  certificate?: { path: string }
 }
 
 /** The `status` command. */
@@ -50,6 +55,7 @@ export function newCmdStatus(f: Factory, runF: (o: StatusOptions) => Promise<voi
     '--tenant',
     '--client-id',
     '--client-secret-stdin',
+    '--certificate',
     '--dotenv',
     '--authority',
     '--storage',
@@ -68,6 +74,7 @@ export function newCmdStatus(f: Factory, runF: (o: StatusOptions) => Promise<voi
         clientId: () => f.settings().clientId,
         tokens: f.tokens,
         secretSource: () => f.secret().source(),
+        certificate: () => f.settings().certificate?.path,
       })
     })
 }
@@ -92,7 +99,13 @@ export async function statusReport(o: StatusOptions): Promise<StatusReport> {
       location: tokens.store.location,
       encrypted: tokens.store.kind === 'keychain',
     },
-    clientSecret: { source: await o.secretSource() },
+    clientSecret: { source: '' },
+  }
+  const certificate = o.certificate?.()
+  if (certificate === undefined) report.clientSecret.source = await o.secretSource()
+  else {
+    report.clientSecret.source = 'not used (certificate)'
+    report.certificate = { path: certificate }
   }
   if (!summary.account) return report
   const { account, accessToken } = summary
@@ -147,7 +160,8 @@ export async function statusRun(o: StatusOptions): Promise<void> {
   lines.push(
     `  storage:       ${report.storage.backend}${report.storage.encrypted ? '' : ' (unencrypted)'}: ${report.storage.location}`,
   )
-  lines.push(`  client secret: ${report.clientSecret.source}`)
+  if (report.certificate) lines.push(`  certificate:   ${sanitize(report.certificate.path, 300)}`)
+  else lines.push(`  client secret: ${report.clientSecret.source}`)
   if (others.length > 0) lines.push(`  also signed in: ${others.join(', ')} (choose with --account)`)
   for (const l of lines) say(o.io, l)
 }

@@ -28,6 +28,7 @@ export function newCmdToken(f: Factory, runF: (o: TokenOptions) => Promise<void>
     '--tenant',
     '--client-id',
     '--client-secret-stdin',
+    '--certificate',
     '--dotenv',
     '--authority',
     '--storage',

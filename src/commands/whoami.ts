@@ -27,6 +27,7 @@ export function newCmdWhoami(f: Factory, runF: (o: WhoamiOptions) => Promise<voi
     '--tenant',
     '--client-id',
     '--client-secret-stdin',
+    '--certificate',
     '--dotenv',
     '--authority',
     '--graph-url',

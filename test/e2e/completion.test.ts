@@ -58,6 +58,7 @@ const TOP = [
 const LOGIN_FLAGS = [
   '--authority',
   '--browser',
+  '--certificate',
   '--client-id',
   '--client-secret-stdin',
   '--debug',
@@ -80,6 +81,7 @@ const LOGIN_FLAGS = [
 const WHOAMI_FLAGS = [
   '--account',
   '--authority',
+  '--certificate',
   '--client-id',
   '--client-secret-stdin',
   '--debug',
@@ -96,6 +98,7 @@ const GRAPH_FLAGS = [
   '--api',
   '--authority',
   '--body',
+  '--certificate',
   '--client-id',
   '--client-secret-stdin',
   '--debug',
@@ -114,6 +117,7 @@ const ROOT_FLAGS = [
   '--account',
   '--authority',
   '--browser',
+  '--certificate',
   '--client-id',
   '--client-secret-stdin',
   '--debug',
@@ -255,6 +259,7 @@ describe('completion: bash', () => {
       [`${files}/a.env`, `${files}/b.env`, `${files}/sub`],
     ],
     ['files for --browser', ['entra-login', '--browser', `${files}/a`], [`${files}/a.env`]],
+    ['files for --certificate', ['entra-login', 'token', '--certificate', `${files}/b`], [`${files}/b.env`]],
   ])('bash completes %s', async (_what, words, expected) => {
     expect(await bashComplete(scripts.bash, words)).toEqual(expected)
   })
@@ -478,12 +483,34 @@ describe('completion: generated from the commander tree', () => {
     [
       'the setting keys for config get',
       ['entra-login', 'config', 'get', ''],
-      ['account', 'authority', 'browser', 'client-id', 'graph-url', 'port', 'storage', 'tenant', 'timeout'],
+      [
+        'account',
+        'authority',
+        'browser',
+        'certificate',
+        'client-id',
+        'graph-url',
+        'port',
+        'storage',
+        'tenant',
+        'timeout',
+      ],
     ],
     [
       'the setting keys for config unset',
       ['entra-login', 'config', 'unset', ''],
-      ['account', 'authority', 'browser', 'client-id', 'graph-url', 'port', 'storage', 'tenant', 'timeout'],
+      [
+        'account',
+        'authority',
+        'browser',
+        'certificate',
+        'client-id',
+        'graph-url',
+        'port',
+        'storage',
+        'tenant',
+        'timeout',
+      ],
     ],
     ['no key for config list', ['entra-login', 'config', 'list', ''], []],
     [

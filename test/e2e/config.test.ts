@@ -117,7 +117,7 @@ describe('issue 10 (3): config set, get, unset', () => {
       'colour',
       'red',
       'error: unknown key "colour"',
-      'hint: keys: tenant, client-id, authority, graph-url, port, browser, timeout, storage, account',
+      'hint: keys: tenant, client-id, certificate, authority, graph-url, port, browser, timeout, storage, account',
     ],
     [
       'client-secret',
@@ -210,6 +210,7 @@ describe('issue 10 (3): config list', () => {
       [
         `tenant         ${TID}                                    dotenv`,
         `client-id      ${CID}                                    config`,
+        'certificate    -                                                                       default',
         `authority      https://login.microsoftonline.com/${TID}  default`,
         'graph-url      https://graph.microsoft.com                                             default',
         'port           7000                                                                    env',
@@ -237,6 +238,7 @@ describe('issue 10 (3): config list', () => {
     expect(JSON.parse(r.stdout)).toEqual({
       tenant: { value: 'contoso.onmicrosoft.com', source: 'env' },
       'client-id': { value: CID, source: 'env' },
+      certificate: { value: null, source: 'default' },
       authority: { value: 'https://login.microsoftonline.com/contoso.onmicrosoft.com', source: 'default' },
       'graph-url': { value: 'https://graph.microsoft.com', source: 'default' },
       port: { value: 5001, source: 'default' },

@@ -632,6 +632,24 @@ describe('README Security › AADSTS errors get one actionable hint each', () =>
       'no client secret was sent: run `entra-login secret set` or set ENTRA_CLIENT_SECRET',
     ],
     [
+      700024,
+      'invalid_client',
+      401,
+      "the client assertion's time range was refused: check this machine's clock (`entra-login doctor` compares it)",
+    ],
+    [
+      700021,
+      'invalid_client',
+      401,
+      'the client assertion was refused (issuer or audience); this is a bug, please report it with the `--debug` output',
+    ],
+    [
+      700023,
+      'invalid_client',
+      401,
+      'the client assertion was refused (issuer or audience); this is a bug, please report it with the `--debug` output',
+    ],
+    [
       700025,
       'invalid_client',
       401,

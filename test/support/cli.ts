@@ -29,6 +29,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>
   input?: string
   timeoutMs?: number
+  /** The child's working folder (default: this process's). */
+  cwd?: string
 }
 
 /** A fresh private ENTRA_LOGIN_HOME. */
@@ -89,6 +91,7 @@ export function startCli(args: string[], opts: RunOptions = {}): ChildProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: cleanEnv(opts.env ?? { PATH: process.env.PATH }),
     stdio: ['pipe', 'pipe', 'pipe'],
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
   })
   child.stdin?.end(opts.input ?? '')
   return child

@@ -35,6 +35,7 @@ describe('exit codes: one table in errors.ts', () => {
     expect(EXIT_CODES).toEqual({
       USAGE: 2,
       SECRET_MISSING: 2,
+      CERTIFICATE: 2,
       NOT_SIGNED_IN: 3,
       GRAPH_UNAUTHORIZED: 3,
       SIGN_IN_FAILED: 4,

@@ -212,6 +212,7 @@ describe('issue 10: every setting with its source, and what a sign-in remembers'
     expect(effectiveSettings(g)).toEqual({
       tenant: { value: 'envfile.example.com', source: 'dotenv', origin: `ENTRA_TENANT_ID in ${envFile}` },
       'client-id': { value: CID, source: 'config', origin: `"client-id" in ${join(h, 'config.json')}` },
+      certificate: { value: null, source: 'default', origin: 'default' },
       authority: {
         value: 'https://login.microsoftonline.com/envfile.example.com',
         source: 'default',
@@ -316,6 +317,75 @@ describe('issue 10: every setting with its source, and what a sign-in remembers'
       'client-id': CID,
       browser: 'chromium',
     })
+  })
+
+  it('the certificate: flag > --dotenv > env > config, made absolute, remembered as the absolute path; its passphrase never', () => {
+    const h = home({ certificate: '/etc/entra/from-config.pem' })
+    const envFile = join(h, '.env')
+    writeFileSync(
+      envFile,
+      'ENTRA_CERTIFICATE=/srv/from-dotenv.pem\nENTRA_CERTIFICATE_PASSWORD=pw-from-dotenv\n',
+    )
+    const env = {
+      ENTRA_LOGIN_HOME: h,
+      ENTRA_TENANT_ID: TID,
+      ENTRA_CLIENT_ID: CID,
+      ENTRA_CERTIFICATE: '/srv/from-env.pem',
+      ENTRA_CERTIFICATE_PASSWORD: 'pw-from-env',
+    }
+    const cwd = process.cwd()
+    const flag = gatherSettings({ certificate: 'rel/app.pem', dotenv: envFile }, env, quiet)
+    const fs = settingsFrom(flag, env)
+    expect(fs.certificate).toEqual({ path: join(cwd, 'rel/app.pem'), origin: '--certificate' })
+    expect(fs.certificatePassword).toEqual({
+      value: 'pw-from-dotenv',
+      source: `ENTRA_CERTIFICATE_PASSWORD in ${envFile}`,
+    })
+    expect(rememberedConfig(flag, fs)).toEqual({
+      tenant: TID,
+      'client-id': CID,
+      certificate: join(cwd, 'rel/app.pem'),
+    })
+    const dotenv = gatherSettings({ dotenv: envFile }, env, quiet)
+    expect(settingsFrom(dotenv, env).certificate).toEqual({
+      path: '/srv/from-dotenv.pem',
+      origin: `ENTRA_CERTIFICATE in ${envFile}`,
+    })
+    const fromEnv = gatherSettings({}, env, quiet)
+    expect(settingsFrom(fromEnv, env).certificate).toEqual({
+      path: '/srv/from-env.pem',
+      origin: 'ENTRA_CERTIFICATE',
+    })
+    expect(settingsFrom(fromEnv, env).certificatePassword).toEqual({
+      value: 'pw-from-env',
+      source: 'ENTRA_CERTIFICATE_PASSWORD',
+    })
+    const noEnv = { ENTRA_LOGIN_HOME: h, ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID }
+    const config = gatherSettings({}, noEnv, quiet)
+    expect(settingsFrom(config, noEnv).certificate).toEqual({
+      path: '/etc/entra/from-config.pem',
+      origin: `"certificate" in ${join(h, 'config.json')}`,
+    })
+    expect(settingsFrom(config, noEnv).certificatePassword).toBe(undefined)
+    const none = gatherSettings(
+      {},
+      { ENTRA_LOGIN_HOME: home(), ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID },
+      quiet,
+    )
+    expect(settingsFrom(none, {}).certificate).toBe(undefined)
+  })
+
+  it('an empty certificate path is exit 2; a passphrase in the config file is refused like a secret', () => {
+    const env = { ENTRA_LOGIN_HOME: home(), ENTRA_TENANT_ID: TID, ENTRA_CLIENT_ID: CID }
+    expect(usage(() => resolveSettings({ certificate: ' ' }, env, quiet)).message).toBe(
+      '--certificate must name a PEM file',
+    )
+    const h = home({ 'certificate-password': 'hunter2' })
+    const e = usage(() => readConfigFile(join(h, 'config.json'), () => {}))
+    expect([e.message, e.hint]).toEqual([
+      `${join(h, 'config.json')}: "certificate-password": the certificate's passphrase does not belong in the config file`,
+      'set ENTRA_CERTIFICATE_PASSWORD, or let `entra-login` ask for it on a terminal',
+    ])
   })
 
   it("nothing to remember when the file already holds the run's settings", () => {

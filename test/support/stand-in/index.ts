@@ -14,6 +14,7 @@
  * Layout of this folder: `state.ts` (what the handlers share), `server.ts` (TLS server and routing),
  * one file per endpoint group (`discovery.ts`, `authorize.ts`, `token.ts`, `graph.ts`, `logout.ts`),
  * `faults.ts` (the fault queue and the `/exfil` sink), `issue.ts` (scopes and signed tokens),
+ * `assertion.ts` (registered certificates and the client-assertion verifier),
  * `errors.ts` (Entra- and Graph-shaped errors), `types.ts` (public types), `util.ts`.
  *
  * @example
@@ -32,12 +33,15 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeTestCerts } from '../certs.js'
+import { registeredCertificate } from './assertion.js'
 import { openidConfiguration } from './discovery.js'
 import { signJwt } from './issue.js'
 import { closeServer, startServer } from './server.js'
 import { createState, resetState, revokeRefreshTokens } from './state.js'
 import type { StandIn, StandInOptions } from './types.js'
 
+export type { AssertionRefusal, ClientAssertionRecord } from './assertion.js'
+export { JWT_BEARER } from './assertion.js'
 export type { EntraErrorBody, GraphErrorBody } from './errors.js'
 export { entraError, graphError } from './errors.js'
 export { NEW_GROUP_ID } from './graph.js'
@@ -87,6 +91,10 @@ export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> 
     requests: s.requests,
     exfilHits: s.exfilHits,
     issued: s.issued,
+    clientAssertions: s.clientAssertions,
+    registerCertificate: (pem) => {
+      s.certificates.push(registeredCertificate(pem))
+    },
     authority: (tenant = s.tenantId) => `${url}/${tenant}`,
     openidConfiguration: (tenant?: string) => openidConfiguration(s, tenant),
     count(kind, grantType) {

@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CryptoKey, JWK } from 'jose'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
+import { type ClientAssertionRecord, type RegisteredCertificate, registeredCertificate } from './assertion.js'
 import type {
   IssuedSecrets,
   RecordedRequest,
@@ -76,6 +77,12 @@ export interface StandInState {
   readonly codes: Map<string, CodeGrant>
   /** Every refresh token issued, with its status. */
   readonly refreshTokens: Map<string, RefreshGrant>
+  /** The app's registered certificates (client assertions are verified against them). */
+  readonly certificates: RegisteredCertificate[]
+  /** Every client assertion received, decoded, with its verdict. Cleared by reset. */
+  readonly clientAssertions: ClientAssertionRecord[]
+  /** Every `jti` of an accepted client assertion (never cleared: a replay is a replay). */
+  readonly seenJtis: Set<string>
   /** Responses held open by a hang fault, destroyed on close. */
   readonly hung: Set<ServerResponse>
   /** `https://127.0.0.1:PORT` and `127.0.0.1:PORT`, set once the server listens. */
@@ -162,6 +169,9 @@ export async function createState(opts: StandInOptions): Promise<StandInState> {
     issued: { codes: [], accessTokens: [], refreshTokens: [], idTokens: [] },
     codes: new Map(),
     refreshTokens: new Map(),
+    certificates: (opts.certificates ?? []).map(registeredCertificate),
+    clientAssertions: [],
+    seenJtis: new Set(),
     hung: new Set(),
     url: '',
     host: '',
@@ -173,6 +183,7 @@ export function resetState(s: StandInState): void {
   Object.assign(s.behaviour, s.initialBehaviour())
   s.requests.length = 0
   s.exfilHits.length = 0
+  s.clientAssertions.length = 0
   s.issued.codes.length = 0
   s.issued.accessTokens.length = 0
   s.issued.refreshTokens.length = 0

@@ -1,10 +1,12 @@
 /**
- * The token endpoint, `/{tenant}/oauth2/v2.0/token`: client authentication (body or HTTP Basic), then the
+ * The token endpoint, `/{tenant}/oauth2/v2.0/token`: client authentication (a secret in the body or HTTP
+ * Basic, or a certificate's signed `client_assertion`, verified by `assertion.ts`), then the
  * authorization_code and refresh_token grants. Errors are thrown as {@link HttpError}s with Entra's body.
  *
  * @module
  */
 import { randomUUID } from 'node:crypto'
+import { verifyClientAssertion } from './assertion.js'
 import { entraError, HttpError, missingParameter, unknownTenant } from './errors.js'
 import { issueTokens } from './issue.js'
 import { type RequestContext, resolveTenant, type StandInState, userByOid } from './state.js'
@@ -60,15 +62,33 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
       `Application with identifier '${reqClientId}' was not found in the directory '${tenantDomain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
     )
   }
-  if (!reqSecret) {
+  if (form.client_assertion !== undefined || form.client_assertion_type !== undefined) {
+    // Two credentials in one request: plausible code and text.
+    if (reqSecret)
+      throw err(400, 9002313, 'invalid_request', 'Invalid request. Request is malformed or invalid.')
+    const verdict = await verifyClientAssertion(form.client_assertion_type, form.client_assertion ?? '', {
+      clientId,
+      audience: `${s.url}${ctx.path}`,
+      certificates: s.certificates,
+      seenJtis: s.seenJtis,
+      nowSeconds: Math.floor(Date.now() / 1000),
+    })
+    s.clientAssertions.push({
+      header: verdict.header,
+      claims: verdict.claims,
+      grantType: form.grant_type,
+      verdict: verdict.refusal?.code ?? 'ok',
+    })
+    const r = verdict.refusal
+    if (r) throw err(r.status, r.code, r.error, r.text)
+  } else if (!reqSecret) {
     throw err(
       401,
       7000218,
       'invalid_client',
       "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
     )
-  }
-  if (!safeEqual(reqSecret, clientSecret)) {
+  } else if (!safeEqual(reqSecret, clientSecret)) {
     throw err(
       401,
       7000215,

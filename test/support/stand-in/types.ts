@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { JWTPayload } from 'jose'
+import type { ClientAssertionRecord } from './assertion.js'
 
 /**
  * Which endpoint a request went to. `other` is anything the stand-in does not serve (answered 404);
@@ -180,6 +181,11 @@ export interface StandInOptions {
   clientId?: string
   /** Its client secret. Default: a random Entra-looking secret (contains `~` and may contain `.`, `_`, `-`). */
   clientSecret?: string
+  /**
+   * Certificates (PEM) registered for the app: a `client_assertion` signed by one of their keys
+   * authenticates the app (see `assertion.ts`). Default none; {@link StandIn.registerCertificate} adds more.
+   */
+  certificates?: string[]
   /** Overrides for the user (default Adele Vance, `adele@<tenantDomain>`). */
   user?: Partial<StandInUser>
   /** More users of the tenant (each needs its own `oid` and `userPrincipalName`). */
@@ -242,6 +248,13 @@ export interface StandIn {
   readonly exfilHits: RecordedRequest[]
   /** Every code and token handed out. Cleared by {@link reset}. */
   readonly issued: IssuedSecrets
+  /**
+   * Every `client_assertion` the token endpoint received, decoded (header, claims), with its grant type
+   * and verdict (`ok` or the AADSTS code it was refused with). Cleared by {@link reset}.
+   */
+  readonly clientAssertions: ClientAssertionRecord[]
+  /** Registers a certificate (PEM) for the app, as uploading it in the portal does. Kept across {@link reset}. */
+  registerCertificate(pem: string): void
   /** `${url}/${tenant}`; `tenant` defaults to {@link tenantId}. */
   authority(tenant?: string): string
   /**
