@@ -1,7 +1,7 @@
 /**
  * `entra-login token` on a cache hit, before the CLI itself is loaded: the scripting hot path
  * (`curl -H "Authorization: Bearer $(entra-login token)"`). It parses only the flags `token`
- * takes that name settings (`--scope`, `--tenant`, `--client-id`, `--authority`, `--storage`,
+ * takes that name settings (`--scope`, `--tenant`, `--client-id`, `--cloud`, `--authority`, `--storage`,
  * `--dotenv`, each `--flag value` or `--flag=value`), resolves the settings as the CLI does,
  * reads the cache without the lock and picks the token as MSAL would (`cacheHit`, as the
  * token service does).
@@ -23,6 +23,7 @@ const VALUE_FLAGS: Readonly<Record<string, keyof GlobalFlags | 'scope'>> = {
   '--scope': 'scope',
   '--tenant': 'tenant',
   '--client-id': 'clientId',
+  '--cloud': 'cloud',
   '--authority': 'authority',
   '--storage': 'storage',
   '--dotenv': 'dotenv',

@@ -11,6 +11,7 @@ export const GLOBAL_OPTION_NAMES = [
   '--client-id',
   '--client-secret-stdin',
   '--dotenv',
+  '--cloud',
   '--authority',
   '--graph-url',
   '--port',
@@ -76,6 +77,7 @@ Environment:
   ENTRA_TENANT_ID         --tenant
   ENTRA_CLIENT_ID         --client-id
   ENTRA_CLIENT_SECRET     the client secret (never a flag value)
+  ENTRA_CLOUD             --cloud
   ENTRA_AUTHORITY         --authority
   ENTRA_GRAPH_URL         --graph-url
   ENTRA_PORT              --port

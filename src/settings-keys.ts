@@ -5,6 +5,7 @@
 export const SETTING_KEYS = [
   'tenant',
   'client-id',
+  'cloud',
   'authority',
   'graph-url',
   'port',

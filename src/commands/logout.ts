@@ -50,6 +50,7 @@ export function newCmdLogout(f: Factory, runF: (o: LogoutOptions) => Promise<voi
     '--client-id',
     '--dotenv',
     '--client-secret-stdin',
+    '--cloud',
     '--authority',
     '--graph-url',
     '--storage',

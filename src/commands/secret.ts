@@ -41,6 +41,7 @@ export function newCmdSecret(
     '--tenant',
     '--client-id',
     '--dotenv',
+    '--cloud',
     '--authority',
     '--debug',
   ]).description("keep the app's client secret in the OS keychain")

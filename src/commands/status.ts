@@ -42,6 +42,7 @@ export function newCmdStatus(f: Factory, runF: (o: StatusOptions) => Promise<voi
     '--client-id',
     '--client-secret-stdin',
     '--dotenv',
+    '--cloud',
     '--authority',
     '--storage',
     '--debug',

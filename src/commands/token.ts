@@ -29,6 +29,7 @@ export function newCmdToken(f: Factory, runF: (o: TokenOptions) => Promise<void>
     '--client-id',
     '--client-secret-stdin',
     '--dotenv',
+    '--cloud',
     '--authority',
     '--storage',
     '--debug',

@@ -28,6 +28,7 @@ export function newCmdWhoami(f: Factory, runF: (o: WhoamiOptions) => Promise<voi
     '--client-id',
     '--client-secret-stdin',
     '--dotenv',
+    '--cloud',
     '--authority',
     '--graph-url',
     '--storage',

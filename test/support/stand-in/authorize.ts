@@ -10,7 +10,13 @@ import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { entraError, errorPage, missingParameter } from './errors.js'
 import { parseScope } from './issue.js'
-import { isRegisteredRedirectUri, type RequestContext, resolveTenant, type StandInState } from './state.js'
+import {
+  isRegisteredRedirectUri,
+  type RequestContext,
+  resolveTenant,
+  type StandInState,
+  signInTenant,
+} from './state.js'
 import { b64url, escapeHtml, randomToken } from './util.js'
 
 /** Sends OAuth response parameters to the redirect URI with the requested response_mode. */
@@ -46,7 +52,7 @@ export function sendToRedirect(
 /** `authorize`. */
 export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
   const { res, segment, query: q, correlationId } = ctx
-  const { behaviour, clientId, tenantDomain, tenantId, user } = s
+  const { behaviour, clientId, tenantDomain } = s
   if (behaviour.authorizePage) {
     const { code, text, status } = behaviour.authorizePage
     errorPage(res, code, text, correlationId, status ?? 200)
@@ -168,7 +174,10 @@ export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
   })
   s.issued.codes.push(code)
   const params: Record<string, string> = { code }
-  if (q.client_info === '1') params.client_info = b64url(JSON.stringify({ uid: user.oid, utid: tenantId }))
+  if (q.client_info === '1') {
+    const { user, tenantId } = signInTenant(s, segment)
+    params.client_info = b64url(JSON.stringify({ uid: user.oid, utid: tenantId }))
+  }
   if (state !== undefined) params.state = state
   params.session_state = randomUUID()
   sendToRedirect(res, redirectUri, mode, params)

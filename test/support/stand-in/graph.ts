@@ -10,7 +10,7 @@ import type { JWTPayload } from 'jose'
 import { errors as joseErrors, jwtVerify } from 'jose'
 import { graphError } from './errors.js'
 import { pairwiseSub } from './issue.js'
-import { type RequestContext, revokeRefreshTokens, type StandInState } from './state.js'
+import { type RequestContext, revokeRefreshTokens, type StandInState, tenantOfTid } from './state.js'
 import { GRAPH_APP_ID, GRAPH_RESOURCE, headerValue, ME_SCOPES } from './util.js'
 
 const REVOKE_PATH = '/v1.0/me/revokeSignInSessions'
@@ -19,8 +19,8 @@ const REVOKE_PATH = '/v1.0/me/revokeSignInSessions'
 const REVOKE_SCOPES = new Set(['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.AccessAsUser.All'])
 
 /** `graph`. */
-export async function handleGraph(s: StandInState, { req, res, path }: RequestContext): Promise<void> {
-  const { url, user } = s
+export async function handleGraph(s: StandInState, { req, res, path, site }: RequestContext): Promise<void> {
+  const { url } = s
   const clientRequestId = headerValue(req.headers['client-request-id']) ?? randomUUID()
   const requestId = randomUUID()
   const headers: Record<string, string> = {
@@ -60,7 +60,8 @@ export async function handleGraph(s: StandInState, { req, res, path }: RequestCo
   try {
     ;({ payload } = await jwtVerify(match[1], s.publicKey, {
       algorithms: ['RS256'],
-      issuer: `https://sts.windows.net/${s.tenantId}/`,
+      // Each cloud's Graph accepts its own cloud's tokens, of every tenant served (sites.ts).
+      issuer: site.graphAccepts.flatMap((sts) => s.tenants.map((t) => `${sts}${t.tenantId}/`)),
       audience: [GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID],
       requiredClaims: ['exp', 'scp'],
     }))
@@ -82,6 +83,7 @@ export async function handleGraph(s: StandInState, { req, res, path }: RequestCo
     fail(401, 'InvalidAuthenticationToken', message)
     return
   }
+  const user = (tenantOfTid(s, payload.tid) ?? s).user
   const scp = typeof payload.scp === 'string' ? payload.scp.split(' ') : []
   if (path === '/oidc/userinfo') {
     if (!scp.includes('openid') && !scp.some((x) => ME_SCOPES.has(x))) {

@@ -34,6 +34,7 @@ import { makeTestCerts } from '../certs.js'
 import { openidConfiguration } from './discovery.js'
 import { signJwt } from './issue.js'
 import { closeServer, startServer } from './server.js'
+import { SITE_HOSTS, siteOf } from './sites.js'
 import { createState, resetState, revokeRefreshTokens } from './state.js'
 import type { StandIn, StandInOptions } from './types.js'
 
@@ -65,7 +66,7 @@ export type {
 export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> {
   const ownCertDir = opts.certDir === undefined
   const certDir = opts.certDir ?? (await mkdtemp(join(tmpdir(), 'entra-stand-in-')))
-  const [certs, s] = await Promise.all([makeTestCerts(certDir), createState(opts)])
+  const [certs, s] = await Promise.all([makeTestCerts(certDir, { dnsNames: SITE_HOSTS }), createState(opts)])
   const server = await startServer(s, certs, opts.port ?? 0)
   const { url, host } = s
 
@@ -78,6 +79,7 @@ export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> 
     clientId: s.clientId,
     clientSecret: s.clientSecret,
     user: s.user,
+    tenants: s.tenants,
     caFile: certs.caFile,
     caPem: certs.caPem,
     behaviour: s.behaviour,
@@ -85,7 +87,8 @@ export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> 
     exfilHits: s.exfilHits,
     issued: s.issued,
     authority: (tenant = s.tenantId) => `${url}/${tenant}`,
-    openidConfiguration: (tenant?: string) => openidConfiguration(s, tenant),
+    openidConfiguration: (tenant?: string, host?: string) =>
+      openidConfiguration(s, tenant, siteOf(host, url)),
     count(kind, grantType) {
       return s.requests.filter(
         (r) => r.kind === kind && (grantType === undefined || r.form?.grant_type === grantType),

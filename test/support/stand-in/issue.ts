@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto'
 import type { JWTPayload } from 'jose'
 import { SignJWT } from 'jose'
 import { entraError, HttpError } from './errors.js'
-import type { StandInState } from './state.js'
+import { type RequestContext, type StandInState, signInTenant } from './state.js'
+import type { StandInTenant } from './types.js'
 import {
   b64url,
   GRAPH_APP_ID,
@@ -80,10 +81,10 @@ export function parseScope(raw: string, correlationId: string): ParsedScope {
   }
 }
 
-/** The id_token's and userinfo's `sub`: pairwise per user, app and tenant. */
-export function pairwiseSub(s: StandInState): string {
+/** The id_token's and userinfo's `sub`: pairwise per user, app and tenant (default: the default tenant). */
+export function pairwiseSub(s: StandInState, tenant: StandInTenant = s.tenants[0] as StandInTenant): string {
   return createHash('sha256')
-    .update(`${s.user.oid}|${s.clientId}|${s.tenantId}`)
+    .update(`${tenant.user.oid}|${s.clientId}|${tenant.tenantId}`)
     .digest('base64url')
     .slice(0, 43)
 }
@@ -94,7 +95,11 @@ export async function signJwt(s: StandInState, claims: Record<string, unknown>):
     .sign(s.privateKey)
 }
 
-/** A successful token response: access token, refresh token with offline_access, id_token with openid. */
+/**
+ * A successful token response: access token, refresh token with offline_access, id_token with openid.
+ * The tenant and user are those of the request's tenant segment (`at`: organizations/common sign in
+ * the default tenant's user); the issuers those of the host it was sent to (`sites.ts`).
+ */
 export async function issueTokens(
   s: StandInState,
   args: {
@@ -104,14 +109,19 @@ export async function issueTokens(
     clientInfo: boolean
     expiresIn: number
     correlationId: string
+    /** The token request. */
+    at: RequestContext
   },
 ): Promise<Record<string, unknown>> {
-  const { user, tenantId, clientId, behaviour, issued } = s
+  const { clientId, behaviour, issued } = s
+  const tenant = signInTenant(s, args.at.segment)
+  const { user, tenantId } = tenant
+  const { site } = args.at
   const parsed = parseScope(args.scope, args.correlationId)
   const now = nowSeconds()
   const accessClaims: Record<string, unknown> = {
     aud: parsed.resource,
-    iss: `https://sts.windows.net/${tenantId}/`,
+    iss: site.accessIssuer(tenantId),
     iat: now,
     nbf: now,
     exp: now + args.expiresIn,
@@ -166,7 +176,7 @@ export async function issueTokens(
   if (parsed.openid) {
     const idClaims: Record<string, unknown> = {
       aud: clientId,
-      iss: `${s.url}/${tenantId}/v2.0`,
+      iss: site.idIssuer(tenantId),
       iat: now,
       nbf: now,
       exp: now + 3600,
@@ -175,7 +185,7 @@ export async function issueTokens(
       oid: user.oid,
       preferred_username: user.userPrincipalName,
       sid: args.sid,
-      sub: pairwiseSub(s),
+      sub: pairwiseSub(s, tenant),
       tid: tenantId,
       uti: randomToken(16),
       ver: '2.0',

@@ -137,6 +137,7 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
       clientInfo,
       expiresIn: behaviour.codeAccessTokenExpiresIn,
       correlationId,
+      at: ctx,
     })
   }
 
@@ -175,6 +176,7 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
       clientInfo,
       expiresIn: behaviour.refreshAccessTokenExpiresIn,
       correlationId,
+      at: ctx,
     })
   }
 
