@@ -74,11 +74,29 @@ describe('help: each command lists the global options it takes', () => {
     ],
     [
       ['token'],
-      ['--tenant', '--client-id', '--client-secret-stdin', '--dotenv', '--cloud', '--authority', '--storage', '--debug'],
+      [
+        '--tenant',
+        '--client-id',
+        '--client-secret-stdin',
+        '--dotenv',
+        '--cloud',
+        '--authority',
+        '--storage',
+        '--debug',
+      ],
     ],
     [
       ['status'],
-      ['--tenant', '--client-id', '--client-secret-stdin', '--dotenv', '--cloud', '--authority', '--storage', '--debug'],
+      [
+        '--tenant',
+        '--client-id',
+        '--client-secret-stdin',
+        '--dotenv',
+        '--cloud',
+        '--authority',
+        '--storage',
+        '--debug',
+      ],
     ],
     [
       ['logout'],
