@@ -63,14 +63,20 @@ function rootCommand(): Command {
     )
     .addOption(
       new Option(
+        '--cloud <name>',
+        'national cloud: public, usgov, usgov-dod or china; picks the authority host and Graph [env: ENTRA_CLOUD] (default: public)',
+      ),
+    )
+    .addOption(
+      new Option(
         '--authority <url>',
-        'full authority URL with the tenant [env: ENTRA_AUTHORITY] (default: https://login.microsoftonline.com/<tenant>)',
+        "full authority URL with the tenant [env: ENTRA_AUTHORITY] (default: the cloud's, https://login.microsoftonline.com/<tenant> for public)",
       ),
     )
     .addOption(
       new Option(
         '--graph-url <url>',
-        'Microsoft Graph base URL [env: ENTRA_GRAPH_URL] (default: https://graph.microsoft.com)',
+        "Microsoft Graph base URL [env: ENTRA_GRAPH_URL] (default: the cloud's, https://graph.microsoft.com for public)",
       ),
     )
     .addOption(

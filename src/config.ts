@@ -11,6 +11,14 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import envPaths from 'env-paths'
+import {
+  CLOUD_NAMES,
+  CLOUDS,
+  type CloudName,
+  cloudAuthorityOrigin,
+  cloudNamed,
+  DEFAULT_CLOUD,
+} from './clouds.js'
 import { type CliError, usageError } from './errors.js'
 import {
   DEFAULT_PROFILE,
@@ -41,6 +49,7 @@ export interface GlobalFlags {
   clientSecretStdin?: boolean
   certificate?: string
   dotenv?: string
+  cloud?: string
   authority?: string
   graphUrl?: string
   port?: string
@@ -56,6 +65,8 @@ export interface GlobalFlags {
 export interface Settings {
   tenant: string
   clientId: string
+  /** The national cloud: it picks the authority host and Graph unless those are given (README National clouds). */
+  cloud: CloudName
   /** `https://host[:port]/<tenant>`, no trailing slash. */
   authority: string
   /** `host[:port]` of the authority. */
@@ -124,6 +135,7 @@ const SPECS: Readonly<Record<SettingKey, KeySpec>> = {
   tenant: { flag: 'tenant', flagName: '--tenant', env: ['ENTRA_TENANT_ID'] },
   'client-id': { flag: 'clientId', flagName: '--client-id', env: ['ENTRA_CLIENT_ID'] },
   certificate: { flag: 'certificate', flagName: '--certificate', env: ['ENTRA_CERTIFICATE'] },
+  cloud: { flag: 'cloud', flagName: '--cloud', env: ['ENTRA_CLOUD'] },
   authority: { flag: 'authority', flagName: '--authority', env: ['ENTRA_AUTHORITY'] },
   'graph-url': { flag: 'graphUrl', flagName: '--graph-url', env: ['ENTRA_GRAPH_URL'] },
   port: { flag: 'port', flagName: '--port', env: ['ENTRA_PORT'] },
@@ -133,11 +145,10 @@ const SPECS: Readonly<Record<SettingKey, KeySpec>> = {
   account: { flag: 'account', flagName: '--account', env: ['ENTRA_ACCOUNT'] },
 }
 
-const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com'
-const DEFAULT_GRAPH = 'https://graph.microsoft.com'
-/** Defaults of the keys that have one (authority's depends on the tenant). */
+/** Defaults of the keys that have one (authority's depends on the tenant; graph-url's on the cloud). */
 const DEFAULTS: Partial<Record<SettingKey, string | number>> = {
-  'graph-url': DEFAULT_GRAPH,
+  cloud: DEFAULT_CLOUD,
+  'graph-url': CLOUDS[DEFAULT_CLOUD].graph,
   port: 5001,
   timeout: 300,
   storage: 'keychain',
@@ -250,6 +261,7 @@ export function readEnvFile(path: string): Record<string, string> {
     ENTRA_CLIENT_SECRET: ['ENTRA_CLIENT_SECRET', 'CLIENT_SECRET'],
     ENTRA_CERTIFICATE: ['ENTRA_CERTIFICATE'],
     ENTRA_CERTIFICATE_PASSWORD: ['ENTRA_CERTIFICATE_PASSWORD'],
+    ENTRA_CLOUD: ['ENTRA_CLOUD'],
     ENTRA_AUTHORITY: ['ENTRA_AUTHORITY'],
     ENTRA_GRAPH_URL: ['ENTRA_GRAPH_URL'],
     ENTRA_PORT: ['ENTRA_PORT'],
@@ -377,6 +389,16 @@ export function validateSetting(key: SettingKey, value: string, origin: string):
       return validateTenant(value, origin)
     case 'client-id':
       return validateClientId(value, origin)
+    case 'cloud': {
+      const cloud = cloudNamed(value)
+      if (cloud === undefined) {
+        throw usageError(
+          `invalid cloud ${JSON.stringify(value)} (from ${origin})`,
+          `use one of ${CLOUD_NAMES.join(', ')}`,
+        )
+      }
+      return cloud
+    }
     case 'authority': {
       const { url, tenant } = parseAuthority(value, origin)
       return `${url.origin}/${tenant}`
@@ -462,6 +484,13 @@ export function effectiveSettings(g: Gathered): Record<SettingKey, Effective> {
       out[key] = { value: f.value, source: f.kind, origin: f.origin, error: err as CliError }
     }
   }
+  // The cloud decides the authority host and Graph unless those are given (tenantAndAuthority, graphOf).
+  // A value the cloud decides (none given, or a lower-ranking one it overrides) shows as `default`.
+  if (out.cloud.error === undefined && out['graph-url'].error === undefined) {
+    const graph = graphOf(g, cloudOf(g))
+    if (graph.found === undefined)
+      out['graph-url'] = { value: graph.url, source: 'default', origin: 'default' }
+  }
   // Tenant and authority: the higher-ranking source decides the tenant.
   try {
     const t = tenantAndAuthority(g)
@@ -474,7 +503,11 @@ export function effectiveSettings(g: Gathered): Record<SettingKey, Effective> {
       }
     }
   } catch (err) {
-    if (out.tenant.error === undefined && out.authority.error === undefined) {
+    if (
+      out.tenant.error === undefined &&
+      out.authority.error === undefined &&
+      out.cloud.error === undefined
+    ) {
       out.authority = { ...out.authority, error: err as CliError }
     }
   }
@@ -482,10 +515,46 @@ export function effectiveSettings(g: Gathered): Record<SettingKey, Effective> {
   return out
 }
 
+/** The cloud and where it came from (`default` when no source gives one). Throws for an unknown name. */
+function cloudOf(g: Gathered): { name: CloudName; found: Found | undefined } {
+  const f = g.found.cloud
+  if (f === undefined) return { name: DEFAULT_CLOUD, found: undefined }
+  return { name: validateSetting('cloud', f.value, f.origin) as CloudName, found: f }
+}
+
 /**
- * The tenant and authority from `--tenant`/`--authority` and their sources. When both are given
- * and disagree, the higher-ranking source wins (a `--tenant` flag over a remembered authority
- * keeps the remembered cloud with the flag's tenant); from the same rank they must agree.
+ * Whether a cloud outranks a value given for a key it would otherwise default: only a cloud from a
+ * strictly higher-ranking source does (a `--cloud` flag over a remembered authority or Graph URL).
+ * From the same rank the explicit value wins (`--authority` over `--cloud`), as from a lower one.
+ */
+function cloudWins(cloud: { found: Found | undefined }, given: Found): boolean {
+  return cloud.found !== undefined && RANK[cloud.found.kind] < RANK[given.kind]
+}
+
+/**
+ * Graph's origin: `--graph-url` (any source) unless a higher-ranking cloud was given, else the cloud's.
+ * `found` is the graph-url value used, or undefined when the cloud decided.
+ */
+function graphOf(
+  g: Gathered,
+  cloud: { name: CloudName; found: Found | undefined },
+): { url: string; found: Found | undefined } {
+  const given = g.found['graph-url']
+  // Validated even when the cloud overrides it: every value found is checked before any request.
+  const url =
+    given === undefined ? undefined : (validateSetting('graph-url', given.value, given.origin) as string)
+  if (url === undefined || given === undefined || cloudWins(cloud, given))
+    return { url: CLOUDS[cloud.name].graph, found: undefined }
+  return { url, found: given }
+}
+
+/**
+ * The tenant and authority from `--tenant`/`--authority`/`--cloud` and their sources. When tenant
+ * and authority are both given and disagree, the higher-ranking source wins (a `--tenant` flag over
+ * a remembered authority keeps the remembered host with the flag's tenant); from the same rank they
+ * must agree. The host is the authority's, unless a higher-ranking cloud was given: then the
+ * cloud's authority host with the authority's tenant (a `--cloud` flag over a remembered authority);
+ * with no authority, the cloud's (default: public).
  */
 function tenantAndAuthority(g: Gathered): {
   tenant: string | undefined
@@ -495,7 +564,9 @@ function tenantAndAuthority(g: Gathered): {
 } {
   const authorityIn = g.found.authority
   const tenantIn = g.found.tenant
-  const defaultSource: Found = { value: DEFAULT_AUTHORITY_HOST, kind: 'default', origin: 'default' }
+  const cloud = cloudOf(g)
+  const cloudOrigin = cloudAuthorityOrigin(cloud.name)
+  const defaultSource: Found = { value: cloudOrigin, kind: 'default', origin: 'default' }
   if (authorityIn === undefined) {
     if (tenantIn === undefined) {
       return { tenant: undefined, authority: '', authorityHost: '', authoritySource: defaultSource }
@@ -503,12 +574,13 @@ function tenantAndAuthority(g: Gathered): {
     const tenant = validateTenant(tenantIn.value, tenantIn.origin)
     return {
       tenant,
-      authority: `${DEFAULT_AUTHORITY_HOST}/${tenant}`,
-      authorityHost: new URL(DEFAULT_AUTHORITY_HOST).host,
+      authority: `${cloudOrigin}/${tenant}`,
+      authorityHost: new URL(cloudOrigin).host,
       authoritySource: defaultSource,
     }
   }
-  const { url, tenant: segTenant } = parseAuthority(authorityIn.value, authorityIn.origin)
+  const { url: given, tenant: segTenant } = parseAuthority(authorityIn.value, authorityIn.origin)
+  const url = cloudWins(cloud, authorityIn) ? new URL(cloudOrigin) : given
   let tenant = segTenant
   if (tenantIn) {
     const t = validateTenant(tenantIn.value, tenantIn.origin)
@@ -546,6 +618,7 @@ export function resolveSettings(
 export function settingsFrom(g: Gathered, env: Env, options: { newProfile?: boolean } = {}): Settings {
   if (!g.profile.exists && options.newProfile !== true) throw noSuchProfile(g.profile)
   const { found } = g
+  const cloud = cloudOf(g)
   const ta = tenantAndAuthority(g)
   if (ta.tenant === undefined) {
     throw usageError('no tenant given', 'pass --tenant <id> or set ENTRA_TENANT_ID (a GUID or domain name)')
@@ -562,7 +635,7 @@ export function settingsFrom(g: Gathered, env: Env, options: { newProfile?: bool
     return f === undefined ? undefined : (validateSetting(key, f.value, f.origin) as T)
   }
   const clientId = valid<string>('client-id') as string
-  const graphUrl = valid<string>('graph-url') ?? DEFAULT_GRAPH
+  const graphUrl = graphOf(g, cloud).url
   const port = valid<number>('port') ?? 5001
   const timeoutSeconds = valid<number>('timeout') ?? 300
 
@@ -584,6 +657,7 @@ export function settingsFrom(g: Gathered, env: Env, options: { newProfile?: bool
   return {
     tenant: ta.tenant,
     clientId,
+    cloud: cloud.name,
     authority: ta.authority,
     authorityHost: ta.authorityHost,
     graphUrl,
@@ -625,8 +699,9 @@ export function rememberedConfig(g: Gathered, s: Settings, username?: string): C
   }
   set('tenant', s.tenant, undefined)
   set('client-id', s.clientId, undefined)
-  set('authority', s.authority, `${DEFAULT_AUTHORITY_HOST}/${s.tenant}`)
-  set('graph-url', s.graphUrl, DEFAULT_GRAPH)
+  set('cloud', s.cloud, DEFAULT_CLOUD)
+  set('authority', s.authority, `${cloudAuthorityOrigin(s.cloud)}/${s.tenant}`)
+  set('graph-url', s.graphUrl, CLOUDS[s.cloud].graph)
   set('port', s.port, 5001)
   set('timeout', s.timeoutSeconds, 300)
   set('storage', s.storage, 'keychain')

@@ -1,8 +1,8 @@
 /**
  * `entra-login token` on a cache hit, before the CLI itself is loaded: the scripting hot path
  * (`curl -H "Authorization: Bearer $(entra-login token)"`). It parses only the flags `token`
- * takes that name settings (`--scope`, `--tenant`, `--client-id`, `--certificate`, `--authority`,
- * `--storage`, `--dotenv`, `--profile`, `--account`, each `--flag value` or `--flag=value`), resolves the settings as the CLI does,
+ * takes that name settings (`--scope`, `--tenant`, `--client-id`, `--certificate`, `--cloud`,
+ * `--authority`, `--storage`, `--dotenv`, `--profile`, `--account`, each `--flag value` or `--flag=value`), resolves the settings as the CLI does,
  * reads the cache without the lock and picks the token as MSAL would (`cacheHit`, as the
  * token service does).
  *
@@ -24,6 +24,7 @@ const VALUE_FLAGS: Readonly<Record<string, keyof GlobalFlags | 'scope'>> = {
   '--tenant': 'tenant',
   '--client-id': 'clientId',
   '--certificate': 'certificate',
+  '--cloud': 'cloud',
   '--authority': 'authority',
   '--storage': 'storage',
   '--dotenv': 'dotenv',

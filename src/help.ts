@@ -12,6 +12,7 @@ export const GLOBAL_OPTION_NAMES = [
   '--client-secret-stdin',
   '--certificate',
   '--dotenv',
+  '--cloud',
   '--authority',
   '--graph-url',
   '--port',
@@ -83,6 +84,7 @@ Environment:
   ENTRA_CERTIFICATE       --certificate
   ENTRA_CERTIFICATE_PASSWORD
                           the passphrase of the certificate's encrypted key (never a flag value)
+  ENTRA_CLOUD             --cloud
   ENTRA_AUTHORITY         --authority
   ENTRA_GRAPH_URL         --graph-url
   ENTRA_PORT              --port

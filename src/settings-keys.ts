@@ -6,6 +6,7 @@ export const SETTING_KEYS = [
   'tenant',
   'client-id',
   'certificate',
+  'cloud',
   'authority',
   'graph-url',
   'port',

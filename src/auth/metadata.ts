@@ -1,9 +1,11 @@
 /**
  * The authority's OpenID configuration, fetched and checked without MSAL (so commands
- * that never talk to the IdP do not load it), its saved copy ({@link MetadataCache}),
- * and the shared IdP error translation.
+ * that never talk to the IdP do not load it), or known without a request for an authority
+ * on a national cloud's host (`clouds.ts`), its saved copy ({@link MetadataCache}), and the
+ * shared IdP error translation.
  */
 import { rm } from 'node:fs/promises'
+import { type KnownAuthority, knownMetadata } from '../clouds.js'
 import { CliError } from '../errors.js'
 import type { HttpClient, HttpResponse } from '../http.js'
 import { writeFileAtomic } from '../storage/atomic.js'
@@ -47,24 +49,37 @@ export async function fetchAuthorityMetadata(
 
 /**
  * {@link fetchAuthorityMetadata} with the answer's headers too (`doctor` compares its `date`
- * with this machine's clock). Same request, same checks, same errors; nothing is saved.
+ * with this machine's clock). Same request, same checks, same errors; nothing is saved. With
+ * `known` (a national cloud's authority) the answer only has to be a JSON object (the tenant
+ * exists) and the known metadata is returned: its endpoints are what `login` uses.
  */
 export async function discoverAuthority(
   http: HttpClient,
   authority: string,
+  known?: KnownAuthority,
 ): Promise<{ metadata: AuthorityMetadata; headers: Record<string, string> }> {
+  const { body, headers } = await getOpenidConfiguration(http, authority)
+  if (known !== undefined) {
+    asObject(body, authority)
+    return { metadata: { ...known.metadata }, headers }
+  }
+  return { metadata: checkMetadata(body, authority), headers }
+}
+
+/** GET `{authority}/v2.0/.well-known/openid-configuration`: its JSON body (200) or the IdP's error. */
+async function getOpenidConfiguration(
+  http: HttpClient,
+  authority: string,
+): Promise<{ body: unknown; headers: Record<string, string> }> {
   const url = `${authority}/v2.0/.well-known/openid-configuration`
   const res = await http.send({ method: 'GET', url })
   const body = parseJson(res, url)
   if (res.status !== 200) throw idpFailure(parseIdpError(body), res.status, 'discovery')
-  return { metadata: checkMetadata(body, authority), headers: res.headers }
+  return { body, headers: res.headers }
 }
 
-/**
- * Checks an OpenID configuration (fetched or saved): the authorization and token
- * endpoints must be https on the authority's host, and the issuer an https URL.
- */
-export function checkMetadata(body: unknown, authority: string): AuthorityMetadata {
+/** The OpenID configuration as an object, or SIGN_IN_FAILED. */
+function asObject(body: unknown, authority: string): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new CliError(
       'SIGN_IN_FAILED',
@@ -74,7 +89,42 @@ export function checkMetadata(body: unknown, authority: string): AuthorityMetada
       },
     )
   }
-  const b = body as Record<string, unknown>
+  return body as Record<string, unknown>
+}
+
+/**
+ * The exact issuer of a national cloud's tenant given as a domain name, from its OpenID
+ * configuration: it must be `https://<the cloud's issuer host>/<tenant GUID>/v2.0` (the GUID is
+ * what only discovery tells). Its endpoints are not used: the known ones are.
+ */
+export async function discoverIssuer(
+  http: HttpClient,
+  authority: string,
+  known: KnownAuthority,
+): Promise<string> {
+  const { body } = await getOpenidConfiguration(http, authority)
+  const issuer = asObject(body, authority).issuer
+  const host = known.issuerHost.replace(/\./g, '\\.')
+  const form = new RegExp(
+    `^https://${host}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/v2\\.0$`,
+    'i',
+  )
+  if (typeof issuer !== 'string' || !form.test(issuer)) {
+    throw new CliError(
+      'SIGN_IN_FAILED',
+      `the OpenID configuration of ${new URL(authority).host} has an unexpected issuer`,
+      { hint: `nothing was stored; check --tenant (expected https://${known.issuerHost}/<tenant id>/v2.0)` },
+    )
+  }
+  return issuer
+}
+
+/**
+ * Checks an OpenID configuration (fetched or saved): the authorization and token
+ * endpoints must be https on the authority's host, and the issuer an https URL.
+ */
+export function checkMetadata(body: unknown, authority: string): AuthorityMetadata {
+  const b = asObject(body, authority)
   const host = new URL(authority).host
   const endpoint = (name: string, required: boolean): string | undefined => {
     const v = b[name]
@@ -142,7 +192,10 @@ export function idpFailure(
   })
 }
 
-/** The saved copy of the authority metadata, beside the cache it belongs to. */
+/**
+ * The authority metadata: known for a national cloud's authority (no request), else discovered;
+ * and its saved copy beside the cache it belongs to.
+ */
 export class MetadataCache {
   constructor(
     readonly http: HttpClient,
@@ -150,6 +203,8 @@ export class MetadataCache {
     /** The file (from `CachePaths.metadata`). */
     readonly path: string,
     readonly debug: ((line: string) => void) | undefined,
+    /** The known metadata of a national cloud's authority; undefined for a custom one (discovered). */
+    readonly known: KnownAuthority | undefined = knownMetadata(authority),
   ) {}
 
   /**
@@ -171,17 +226,34 @@ export class MetadataCache {
   }
 
   /**
-   * The metadata: the saved copy unless `refresh`, else fetched (and saved unless
-   * `save: false`; login saves only once the sign-in succeeded).
+   * The metadata: the saved copy unless `refresh`; else the known one of a national cloud (no
+   * request, nothing saved here); else fetched (and saved unless `save: false`; login saves
+   * only once the sign-in succeeded).
    */
   async load(opts: { refresh?: boolean; save?: boolean } = {}): Promise<AuthorityMetadata> {
     if (!opts.refresh) {
       const saved = await this.saved()
       if (saved) return saved
     }
+    if (this.known !== undefined) {
+      this.debug?.(`metadata: the known endpoints of the ${this.known.cloud} cloud, no discovery`)
+      return { ...this.known.metadata }
+    }
     const m = await fetchAuthorityMetadata(this.http, this.authority)
     if (opts.save !== false) await this.save(m)
     return m
+  }
+
+  /**
+   * `m` with the issuer a sign-in's ID token must match. That is `m.issuer`, except for a national
+   * cloud's tenant given as a domain name: the known issuer is only a template there, so once the
+   * sign-in arrived the OpenID configuration is fetched (the one discovery such a login makes, after
+   * the browser) and its issuer, holding the tenant's GUID, is taken ({@link discoverIssuer}).
+   */
+  async withExactIssuer(m: AuthorityMetadata): Promise<AuthorityMetadata> {
+    if (this.known === undefined || this.known.issuerExact) return m
+    this.debug?.('metadata: the tenant is a domain name; discovering its issuer (tenant id)')
+    return { ...m, issuer: await discoverIssuer(this.http, this.authority, this.known) }
   }
 
   /** Saves metadata for later runs. */

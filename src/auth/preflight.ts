@@ -41,7 +41,7 @@ const registerRedirect = (c: RegistrationContext) =>
   `register ${c.redirectUri} as a redirect URI on the Web platform: Entra admin center → App registrations → your app → Authentication → Add a platform → Web (not "Mobile and desktop applications" or "Single-page application")`
 
 const checkTenant =
-  'check --tenant: the Directory (tenant) ID, or a domain verified in the tenant where the app is registered (a national cloud also needs its --authority)'
+  'check --tenant: the Directory (tenant) ID, or a domain verified in the tenant where the app is registered (a national cloud also needs --cloud)'
 
 const tenantSpecific = (c: RegistrationContext) =>
   `pass --tenant with the Directory (tenant) ID from the Overview page of app ${c.clientId}`

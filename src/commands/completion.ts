@@ -5,6 +5,7 @@
  * never starts node and a command added to `buildProgram` is covered without more work.
  */
 import { Command, Help, type Option } from 'commander'
+import { CLOUD_NAMES } from '../clouds.js'
 import type { StorageKind } from '../config.js'
 import { usageError } from '../errors.js'
 import type { Factory } from '../factory.js'
@@ -46,7 +47,10 @@ export interface CommandSpec {
 const STORAGE_KINDS: readonly StorageKind[] = ['keychain', 'file']
 
 /** Flags whose value is one of a fixed set (commander `choices()` are read as well). */
-const FLAG_VALUES: Readonly<Record<string, readonly string[]>> = { '--storage': STORAGE_KINDS }
+const FLAG_VALUES: Readonly<Record<string, readonly string[]>> = {
+  '--storage': STORAGE_KINDS,
+  '--cloud': CLOUD_NAMES,
+}
 
 /** Flags whose value is a path. */
 const FILE_FLAGS: readonly string[] = ['--certificate', '--dotenv', '--browser']

@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander'
 import { checkKeyFileMode, pemParts, readCertificateFile } from '../auth/certificate.js'
+import { CLOUDS, type CloudName } from '../clouds.js'
 import {
   type ConfigFile,
   type Effective,
@@ -137,6 +138,30 @@ export async function configSetRun(o: ConfigOptions, name: string, value: string
   say(o.io, `Set ${key} to ${sanitize(String(normalised), 300)} in ${g.configFile}${created}`)
   const over = overriddenBy(g, key)
   if (over) say(o.io, o.io.color.yellow(`note: ${over} overrides it here`))
+  if (key === 'cloud')
+    for (const line of cloudNotes(next, normalised as CloudName)) say(o.io, o.io.color.yellow(line))
+}
+
+/**
+ * A remembered authority or Graph URL of another cloud wins over a remembered cloud (the same
+ * rank: the explicit value wins), so `config set cloud` says so and how to let the cloud decide.
+ */
+function cloudNotes(file: ConfigFile, cloud: CloudName): string[] {
+  const notes: string[] = []
+  const authority = file.authority
+  const host = typeof authority === 'string' && URL.canParse(authority) ? new URL(authority).host : undefined
+  if (typeof authority === 'string' && host !== CLOUDS[cloud].authorityHost) {
+    notes.push(
+      `note: the remembered authority ${sanitize(authority, 300)} still decides the authority; \`entra-login config unset authority\` to use the cloud's`,
+    )
+  }
+  const graph = file['graph-url']
+  if (typeof graph === 'string' && graph !== CLOUDS[cloud].graph) {
+    notes.push(
+      `note: the remembered graph-url ${sanitize(graph, 300)} still decides Graph; \`entra-login config unset graph-url\` to use the cloud's`,
+    )
+  }
+  return notes
 }
 
 /** The settings gathered, for a profile that exists (only `config set` creates one). */

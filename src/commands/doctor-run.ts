@@ -31,6 +31,7 @@ import { LEEWAY_SECONDS } from '../auth/idtoken.js'
 import { noIPv6 } from '../auth/loopback.js'
 import { type AuthorityMetadata, discoverAuthority } from '../auth/metadata.js'
 import { type PreflightOutcome, preflightOutcome } from '../auth/preflight.js'
+import { cloudOfHost, knownMetadata } from '../clouds.js'
 import {
   type Effective,
   effectiveSettings,
@@ -216,6 +217,7 @@ export function settingsCheck(
     `tenant ${s.tenant} (${eff.tenant.source})`,
     `client-id ${s.clientId} (${eff['client-id'].source})`,
   ]
+  if (g.found.cloud !== undefined) parts.push(`cloud ${s.cloud} (${eff.cloud.source})`)
   if (g.found.authority !== undefined) parts.push(`authority ${s.authority} (${eff.authority.source})`)
   return { result: ok('settings', parts.join(', ')), eff, settings: s }
 }
@@ -405,7 +407,11 @@ function viaProxy(o: DoctorOptions, url: string): string {
   return proxy === undefined ? '' : ` through the proxy ${proxy}`
 }
 
-/** Check 5: the OpenID configuration, fetched through the HttpClient, checked, not saved. */
+/**
+ * Check 5: the OpenID configuration, fetched through the HttpClient, checked, not saved. A national
+ * cloud's authority is named with its cloud; its answer must be a JSON object (the tenant exists)
+ * and the app-registration check uses the known endpoints, as `login` does.
+ */
 async function authorityCheck(
   o: DoctorOptions,
   s: Settings,
@@ -418,12 +424,14 @@ async function authorityCheck(
 }> {
   const sentAt = o.now()
   try {
-    const { metadata, headers } = await discoverAuthority(o.http(), s.authority)
+    const known = knownMetadata(s.authority)
+    const { metadata, headers } = await discoverAuthority(o.http(), s.authority, known)
     const receivedAt = o.now()
+    const cloud = known === undefined ? '' : ` (cloud ${cloudOfHost(s.authorityHost, s.cloud)})`
     return {
       result: ok(
         'authority',
-        `${s.authority}: valid OpenID configuration over TLS${viaProxy(o, s.authority)}`,
+        `${s.authority}${cloud}: valid OpenID configuration over TLS${viaProxy(o, s.authority)}`,
       ),
       metadata,
       ...(headers.date === undefined ? {} : { date: headers.date }),

@@ -59,6 +59,7 @@ export function newCmdGraph(f: Factory, runF?: (o: GraphOptions) => Promise<void
     '--client-secret-stdin',
     '--certificate',
     '--dotenv',
+    '--cloud',
     '--authority',
     '--graph-url',
     '--storage',

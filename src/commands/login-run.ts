@@ -121,6 +121,8 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
     io,
     `Signing in at ${c.bold(settings.authorityHost)} (tenant ${settings.tenant}, app ${settings.clientId})`,
   )
+  // A national cloud's endpoints are known (no request before the browser); a custom authority's
+  // OpenID configuration is fetched, and saved only once the sign-in succeeded.
   const metadata = await opts.metadata().load({ refresh: true, save: false })
   const client = await tokens.client(metadata)
 
@@ -207,8 +209,10 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
         state,
         scopes,
       })
+      // A national cloud's tenant named by its domain: its exact issuer is discovered now.
+      const signedIn = await opts.metadata().withExactIssuer(metadata)
       validateIdTokenClaims(redeemed.idTokenClaims, {
-        issuer: metadata.issuer,
+        issuer: signedIn.issuer,
         clientId: settings.clientId,
         nonce,
         now: Math.floor(rt.now() / 1000),
@@ -217,7 +221,7 @@ export async function loginRun(opts: LoginOptions): Promise<void> {
       if (store.kind === 'file') {
         say(io, c.yellow(`warning: tokens will be stored unencrypted in ${store.location} (--storage file)`))
       }
-      await tokens.storeSignIn(client, redeemed.token.account.homeAccountId, metadata)
+      await tokens.storeSignIn(client, redeemed.token.account.homeAccountId, signedIn)
       token = redeemed.token
       claims = redeemed.idTokenClaims
     } catch (err) {

@@ -53,6 +53,7 @@ export function newCmdLogout(f: Factory, runF: (o: LogoutOptions) => Promise<voi
     '--dotenv',
     '--client-secret-stdin',
     '--certificate',
+    '--cloud',
     '--authority',
     '--graph-url',
     '--storage',

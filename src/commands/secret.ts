@@ -41,6 +41,7 @@ export function newCmdSecret(
     '--tenant',
     '--client-id',
     '--dotenv',
+    '--cloud',
     '--authority',
     '--profile',
     '--debug',

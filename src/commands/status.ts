@@ -57,6 +57,7 @@ export function newCmdStatus(f: Factory, runF: (o: StatusOptions) => Promise<voi
     '--client-secret-stdin',
     '--certificate',
     '--dotenv',
+    '--cloud',
     '--authority',
     '--storage',
     '--profile',

@@ -30,6 +30,7 @@ export function newCmdToken(f: Factory, runF: (o: TokenOptions) => Promise<void>
     '--client-secret-stdin',
     '--certificate',
     '--dotenv',
+    '--cloud',
     '--authority',
     '--storage',
     '--profile',

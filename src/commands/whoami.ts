@@ -29,6 +29,7 @@ export function newCmdWhoami(f: Factory, runF: (o: WhoamiOptions) => Promise<voi
     '--client-secret-stdin',
     '--certificate',
     '--dotenv',
+    '--cloud',
     '--authority',
     '--graph-url',
     '--storage',

@@ -24,6 +24,7 @@ describe('issue 10 (3): config set, get, unset', () => {
     const sets: [string, string, string][] = [
       ['tenant', 'Contoso.OnMicrosoft.com', 'contoso.onmicrosoft.com'],
       ['client-id', CID.toUpperCase(), CID],
+      ['cloud', 'USGov', 'usgov'],
       [
         'authority',
         'https://login.microsoftonline.us/contoso.onmicrosoft.com/',
@@ -48,6 +49,7 @@ describe('issue 10 (3): config set, get, unset', () => {
     expect(JSON.parse(readFileSync(config(home), 'utf8'))).toEqual({
       tenant: 'contoso.onmicrosoft.com',
       'client-id': CID,
+      cloud: 'usgov',
       authority: 'https://login.microsoftonline.us/contoso.onmicrosoft.com',
       'graph-url': 'https://graph.microsoft.us',
       port: 0,
@@ -117,7 +119,7 @@ describe('issue 10 (3): config set, get, unset', () => {
       'colour',
       'red',
       'error: unknown key "colour"',
-      'hint: keys: tenant, client-id, certificate, authority, graph-url, port, browser, timeout, storage, account',
+      'hint: keys: tenant, client-id, certificate, cloud, authority, graph-url, port, browser, timeout, storage, account',
     ],
     [
       'client-secret',
@@ -211,6 +213,7 @@ describe('issue 10 (3): config list', () => {
         `tenant         ${TID}                                    dotenv`,
         `client-id      ${CID}                                    config`,
         'certificate    -                                                                       default',
+        'cloud          public                                                                  default',
         `authority      https://login.microsoftonline.com/${TID}  default`,
         'graph-url      https://graph.microsoft.com                                             default',
         'port           7000                                                                    env',
@@ -239,6 +242,7 @@ describe('issue 10 (3): config list', () => {
       tenant: { value: 'contoso.onmicrosoft.com', source: 'env' },
       'client-id': { value: CID, source: 'env' },
       certificate: { value: null, source: 'default' },
+      cloud: { value: 'public', source: 'default' },
       authority: { value: 'https://login.microsoftonline.com/contoso.onmicrosoft.com', source: 'default' },
       'graph-url': { value: 'https://graph.microsoft.com', source: 'default' },
       port: { value: 5001, source: 'default' },

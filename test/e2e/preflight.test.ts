@@ -59,7 +59,7 @@ function refused(r: CliResult, error: string, hint: string, tenant = s.tenantId,
 const WEB =
   'as a redirect URI on the Web platform: Entra admin center → App registrations → your app → Authentication → Add a platform → Web (not "Mobile and desktop applications" or "Single-page application")'
 const CHECK_TENANT =
-  'check --tenant: the Directory (tenant) ID, or a domain verified in the tenant where the app is registered (a national cloud also needs its --authority)'
+  'check --tenant: the Directory (tenant) ID, or a domain verified in the tenant where the app is registered (a national cloud also needs --cloud)'
 
 describe('the pre-flight stops a login whose app registration Entra refuses: exit 4, the exact fix, no browser, no token request', () => {
   it('AADSTS50011 (redirect URI not registered): names http://localhost:<port>/callback to register on the Web platform', async () => {

@@ -20,7 +20,7 @@ export interface TestCerts {
   caPem: string
   /** Absolute path of the CA certificate on disk (`${dir}/ca.pem`), for `NODE_EXTRA_CA_CERTS`. */
   caFile: string
-  /** The server certificate (PEM), issued by the CA, SAN `DNS:localhost, IP:127.0.0.1, IP:::1`. */
+  /** The server certificate (PEM), issued by the CA, SAN `DNS:localhost, IP:127.0.0.1, IP:::1` (and `dnsNames`). */
   certPem: string
   /** The server's private key (PKCS#8 PEM, ECDSA P-256). */
   keyPem: string
@@ -48,14 +48,19 @@ function toPem(der: ArrayBuffer, label: string): string {
 
 /**
  * Generates a throw-away CA (basicConstraints CA:true) and a server certificate it signs, valid from one
- * hour ago for three days, with SAN `DNS:localhost`, `IP:127.0.0.1` and `IP:::1`.
+ * hour ago for three days, with SAN `DNS:localhost`, `IP:127.0.0.1` and `IP:::1`, then `opts.dnsNames`
+ * (e.g. `login.microsoftonline.us`, for clients that reach the server under that name through a proxy).
  *
  * The CA certificate is written to `${dir}/ca.pem` (the directory is created if needed) because Node only
  * reads `NODE_EXTRA_CA_CERTS` from a file, at process start.
  *
  * @param dir Directory that receives `ca.pem`.
+ * @param opts.dnsNames More DNS names for the server certificate's SAN.
  */
-export async function makeTestCerts(dir: string): Promise<TestCerts> {
+export async function makeTestCerts(
+  dir: string,
+  opts: { dnsNames?: readonly string[] } = {},
+): Promise<TestCerts> {
   const now = Date.now()
   const notBefore = new Date(now - 60 * 60 * 1000)
   const notAfter = new Date(now + 3 * DAY_MS)
@@ -102,6 +107,7 @@ export async function makeTestCerts(dir: string): Promise<TestCerts> {
           { type: 'dns', value: 'localhost' },
           { type: 'ip', value: '127.0.0.1' },
           { type: 'ip', value: '::1' },
+          ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
         ]),
         await x509.SubjectKeyIdentifierExtension.create(serverKeys.publicKey, false, provider),
         new x509.AuthorityKeyIdentifierExtension(caSki.keyId),

@@ -7,6 +7,12 @@
 //
 // TLS: the test CA reaches it through NODE_EXTRA_CA_CERTS inherited from the parent process.
 //
+// Env: HTTP_BROWSER_PROXY=http://127.0.0.1:<port> sends every https request through that CONNECT proxy
+// (TLS end to end, SNI and Host the URL's own name), as a browser set up with a proxy does: how the
+// national-cloud tests reach `login.microsoftonline.us` & co. without DNS (the proxy maps the names to
+// the stand-in). It is its own variable, not HTTPS_PROXY: the CLI's proxy settings, which the CLI passes
+// on to the browser, must not reroute this browser in the proxy tests. http (the loopback) goes direct.
+//
 // Env: HTTP_BROWSER_DUMP=<file> appends one JSON line per run:
 //   { argv, cmdline, env, launchFile, chain: [{ url, status }], finalStatus, finalBody, error? }
 // cmdline is /proc/self/cmdline split at NUL (what any local user can read; null off Linux), launchFile
@@ -16,6 +22,7 @@
 import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
+import tls from 'node:tls'
 import { fileURLToPath } from 'node:url'
 
 const MAX_REDIRECTS = 10
@@ -24,14 +31,44 @@ const TIMEOUT_MS = 15_000
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
 /**
+ * A TLS socket to `url`'s host through the CONNECT proxy at `proxy`.
+ * @param {URL} url
+ * @param {string} proxy
+ * @returns {Promise<import('node:tls').TLSSocket>}
+ */
+function tunnel(url, proxy) {
+  const p = new URL(proxy)
+  const target = `${url.hostname}:${url.port || 443}`
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: p.hostname, port: p.port, method: 'CONNECT', path: target })
+    req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`proxy timeout: ${target}`)))
+    req.on('error', reject)
+    req.on('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy()
+        reject(new Error(`proxy answered ${res.statusCode} for ${target}`))
+        return
+      }
+      const secure = tls.connect({ socket, servername: url.hostname })
+      secure.once('secureConnect', () => resolve(secure))
+      secure.once('error', reject)
+    })
+    req.end()
+  })
+}
+
+/**
  * @param {URL} url
  * @returns {Promise<{ status: number, location: string | undefined, body: string }>}
  */
-function get(url) {
+async function get(url) {
   const client = url.protocol === 'https:' ? https : http
+  const proxy = process.env.HTTP_BROWSER_PROXY
+  const socket = url.protocol === 'https:' && proxy ? await tunnel(url, proxy) : undefined
   return new Promise((resolve, reject) => {
     const req = client.get(url, {
       headers: { 'user-agent': 'entra-login-test-browser/1.0', accept: 'text/html,*/*' },
+      ...(socket ? { createConnection: () => socket, defaultPort: 443 } : {}),
     })
     req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`timeout after ${TIMEOUT_MS} ms: ${url.href}`)))
     req.on('error', reject)

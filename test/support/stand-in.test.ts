@@ -20,10 +20,11 @@ let agent: Agent
 function send(
   method: 'GET' | 'POST',
   url: string,
-  opts: { headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+  opts: { headers?: Record<string, string>; body?: string; timeoutMs?: number; servername?: string } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent, headers: opts.headers }, (res) => {
+    const tls = opts.servername === undefined ? {} : { servername: opts.servername }
+    const req = request(url, { method, agent, headers: opts.headers, ...tls }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
@@ -542,5 +543,58 @@ describe('token endpoint parameter errors', () => {
       "AADSTS900144: The request body must contain the following parameter: 'code'.",
       "AADSTS900144: The request body must contain the following parameter: 'refresh_token'.",
     ])
+  })
+})
+
+describe('the stand-in: national clouds by Host header (stand-in/sites.ts)', () => {
+  /** A request to the stand-in as if for `host` (TLS name and Host header), as the proxy delivers it. */
+  const asHost = (host: string, path: string, headers: Record<string, string> = {}) =>
+    send('GET', `${idp.url}${path}`, { servername: host, headers: { host, ...headers } })
+
+  it("serves a cloud's discovery with its endpoints and issuer (China's on the partner host), recording the host", async () => {
+    const res = await asHost(
+      'login.chinacloudapi.cn',
+      `/${idp.tenantId}/v2.0/.well-known/openid-configuration`,
+    )
+    expect(res.status).toBe(200)
+    const doc = res.json()
+    expect([doc.issuer, doc.token_endpoint, doc.msgraph_host]).toEqual([
+      `https://login.partner.microsoftonline.cn/${idp.tenantId}/v2.0`,
+      `https://login.chinacloudapi.cn/${idp.tenantId}/oauth2/v2.0/token`,
+      'microsoftgraph.chinacloudapi.cn',
+    ])
+    expect(idp.requests.map((r) => [r.kind, r.host])).toEqual([['openid', 'login.chinacloudapi.cn']])
+  })
+
+  it("a Graph host serves only Graph and takes only its own cloud's access tokens; a login host serves no Graph", async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const claims = (iss: string) => ({
+      aud: 'https://graph.microsoft.com',
+      iss,
+      iat: now,
+      exp: now + 600,
+      scp: 'User.Read',
+      oid: idp.user.oid,
+      tid: idp.tenantId,
+    })
+    const usgov = await idp.sign(claims(`https://login.microsoftonline.us/${idp.tenantId}/`))
+    const pub = await idp.sign(claims(`https://sts.windows.net/${idp.tenantId}/`))
+    const me = (host: string, token: string) => asHost(host, '/v1.0/me', { authorization: `Bearer ${token}` })
+    expect((await me('graph.microsoft.us', usgov)).status).toBe(200)
+    expect((await me('dod-graph.microsoft.us', usgov)).status).toBe(200)
+    const wrong = await me('graph.microsoft.us', pub)
+    expect([wrong.status, (wrong.json().error as { message: string }).message]).toEqual([
+      401,
+      'Access token validation failure. Invalid issuer.',
+    ])
+    expect((await me('graph.microsoft.com', usgov)).status).toBe(401)
+    // The stand-in's own URL takes every cloud's tokens (tests mixing a custom authority and a Graph URL).
+    expect(
+      (await send('GET', `${idp.url}/v1.0/me`, { headers: { authorization: `Bearer ${usgov}` } })).status,
+    ).toBe(200)
+    expect((await me('login.microsoftonline.us', usgov)).status).toBe(404)
+    expect(
+      (await asHost('graph.microsoft.us', `/${idp.tenantId}/v2.0/.well-known/openid-configuration`)).status,
+    ).toBe(404)
   })
 })

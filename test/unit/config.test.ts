@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   effectiveSettings,
+  type GlobalFlags,
   gatherSettings,
   readConfigFile,
   rememberedConfig,
@@ -213,6 +214,7 @@ describe('issue 10: every setting with its source, and what a sign-in remembers'
       tenant: { value: 'envfile.example.com', source: 'dotenv', origin: `ENTRA_TENANT_ID in ${envFile}` },
       'client-id': { value: CID, source: 'config', origin: `"client-id" in ${join(h, 'config.json')}` },
       certificate: { value: null, source: 'default', origin: 'default' },
+      cloud: { value: 'public', source: 'default', origin: 'default' },
       authority: {
         value: 'https://login.microsoftonline.com/envfile.example.com',
         source: 'default',
@@ -392,5 +394,178 @@ describe('issue 10: every setting with its source, and what a sign-in remembers'
     const h = home({ tenant: TID, 'client-id': CID })
     const g = gatherSettings({}, { ENTRA_LOGIN_HOME: h }, quiet)
     expect(rememberedConfig(g, settingsFrom(g, {}))).toBeUndefined()
+  })
+})
+
+describe('issue 12 (3): the cloud, the authority and Graph, from every source (README National clouds)', () => {
+  const COM = 'https://login.microsoftonline.com'
+  const US = 'https://login.microsoftonline.us'
+  const CN = 'https://login.chinacloudapi.cn'
+  const CIAM = `https://contoso.ciamlogin.com/${TID}`
+
+  /** One row: the sources, then the cloud, authority and Graph a command uses. */
+  type Row = [
+    string,
+    { flags?: GlobalFlags; env?: Record<string, string>; dotenv?: string; config?: object },
+    [string, string, string],
+  ]
+  const ROWS: Row[] = [
+    ['no cloud anywhere: public', {}, ['public', `${COM}/${TID}`, 'https://graph.microsoft.com']],
+    ['--cloud usgov', { flags: { cloud: 'usgov' } }, ['usgov', `${US}/${TID}`, 'https://graph.microsoft.us']],
+    [
+      '--cloud usgov-dod',
+      { flags: { cloud: 'usgov-dod' } },
+      ['usgov-dod', `${US}/${TID}`, 'https://dod-graph.microsoft.us'],
+    ],
+    [
+      '--cloud china',
+      { flags: { cloud: 'china' } },
+      ['china', `${CN}/${TID}`, 'https://microsoftgraph.chinacloudapi.cn'],
+    ],
+    [
+      '--cloud " USGov " (any case, trimmed)',
+      { flags: { cloud: ' USGov ' } },
+      ['usgov', `${US}/${TID}`, 'https://graph.microsoft.us'],
+    ],
+    [
+      '--cloud and --authority (one rank): the authority wins, the cloud picks Graph',
+      { flags: { cloud: 'usgov', authority: CIAM } },
+      ['usgov', CIAM, 'https://graph.microsoft.us'],
+    ],
+    [
+      '--cloud and --graph-url (one rank): the Graph URL wins',
+      { flags: { cloud: 'usgov', graphUrl: 'https://graph.example.com' } },
+      ['usgov', `${US}/${TID}`, 'https://graph.example.com'],
+    ],
+    [
+      'ENTRA_CLOUD and ENTRA_AUTHORITY (one rank): the authority wins',
+      { env: { ENTRA_CLOUD: 'china', ENTRA_AUTHORITY: `${COM}/${TID}` } },
+      ['china', `${COM}/${TID}`, 'https://microsoftgraph.chinacloudapi.cn'],
+    ],
+    [
+      '--cloud over a lower-ranking ENTRA_AUTHORITY: the cloud host, the authority tenant',
+      { flags: { cloud: 'china' }, env: { ENTRA_AUTHORITY: `${COM}/x.example.com` } },
+      ['china', `${CN}/x.example.com`, 'https://microsoftgraph.chinacloudapi.cn'],
+    ],
+    [
+      '--cloud and --tenant over a remembered authority: cloud host, flag tenant',
+      { flags: { cloud: 'china', tenant: 'b.example.com' }, config: { authority: `${COM}/a.example.com` } },
+      ['china', `${CN}/b.example.com`, 'https://microsoftgraph.chinacloudapi.cn'],
+    ],
+    [
+      'ENTRA_CLOUD over a remembered graph-url',
+      { env: { ENTRA_CLOUD: 'usgov' }, config: { 'graph-url': 'https://graph.microsoft.com' } },
+      ['usgov', `${US}/${TID}`, 'https://graph.microsoft.us'],
+    ],
+    [
+      'a remembered cloud and a remembered authority (one rank): the authority wins',
+      { config: { cloud: 'usgov', authority: `${COM}/${TID}` } },
+      ['usgov', `${COM}/${TID}`, 'https://graph.microsoft.us'],
+    ],
+    [
+      'ENTRA_AUTHORITY over a remembered cloud, which still picks Graph',
+      { env: { ENTRA_AUTHORITY: CIAM }, config: { cloud: 'usgov' } },
+      ['usgov', CIAM, 'https://graph.microsoft.us'],
+    ],
+    [
+      'ENTRA_GRAPH_URL over a remembered cloud',
+      { env: { ENTRA_GRAPH_URL: 'https://graph.example.com' }, config: { cloud: 'china' } },
+      ['china', `${CN}/${TID}`, 'https://graph.example.com'],
+    ],
+    [
+      '--dotenv over ENTRA_CLOUD',
+      { dotenv: 'ENTRA_CLOUD=china\n', env: { ENTRA_CLOUD: 'usgov' } },
+      ['china', `${CN}/${TID}`, 'https://microsoftgraph.chinacloudapi.cn'],
+    ],
+    [
+      '--cloud public over a remembered cloud',
+      { flags: { cloud: 'public' }, config: { cloud: 'usgov' } },
+      ['public', `${COM}/${TID}`, 'https://graph.microsoft.com'],
+    ],
+  ]
+
+  /** Gathers a row's sources, with the tenant and client id remembered (the lowest rank). */
+  function gathered(src: Row[1]) {
+    const h = home({ tenant: TID, 'client-id': CID, ...src.config })
+    const flags: GlobalFlags = { ...src.flags }
+    if (src.dotenv !== undefined) {
+      flags.dotenv = join(h, '.env')
+      writeFileSync(flags.dotenv, src.dotenv)
+    }
+    const env = { ENTRA_LOGIN_HOME: h, ...src.env }
+    return { g: gatherSettings(flags, env, quiet), env }
+  }
+
+  it.each(ROWS)('%s', (_what, src, [cloud, authority, graph]) => {
+    const { g, env } = gathered(src)
+    const s = settingsFrom(g, env)
+    expect([s.cloud, s.authority, s.graphUrl]).toEqual([cloud, authority, graph])
+    // config list and doctor show the same values.
+    const e = effectiveSettings(g)
+    expect([e.cloud.value, e.authority.value, e['graph-url'].value]).toEqual([cloud, authority, graph])
+  })
+
+  it('an unknown cloud is a usage error naming its source and listing the four; config list keeps its text and error', () => {
+    for (const [src, origin] of [
+      [{ flags: { cloud: 'mars' } }, '--cloud'],
+      [{ env: { ENTRA_CLOUD: 'mars' } }, 'ENTRA_CLOUD'],
+    ] as const) {
+      const { g, env } = gathered(src)
+      const err = usage(() => settingsFrom(g, env))
+      expect([err.message, err.hint]).toEqual([
+        `invalid cloud "mars" (from ${origin})`,
+        'use one of public, usgov, usgov-dod, china',
+      ])
+      const e = effectiveSettings(g)
+      expect([e.cloud.value, e.cloud.error?.message]).toEqual([
+        'mars',
+        `invalid cloud "mars" (from ${origin})`,
+      ])
+      expect(e.authority.error).toBeUndefined()
+    }
+  })
+
+  it('a Graph URL the cloud overrides is still validated (every value found is checked)', () => {
+    const { g, env } = gathered({
+      flags: { cloud: 'usgov' },
+      config: { 'graph-url': 'http://graph.example.com' },
+    })
+    expect(usage(() => settingsFrom(g, env)).message).toBe(
+      `"graph-url" in ${join(g.home, 'config.json')} must be an https URL, got http://`,
+    )
+  })
+
+  it.each([
+    [
+      '--cloud usgov: the cloud, not its authority or Graph',
+      { flags: { cloud: 'usgov' } },
+      { cloud: 'usgov' },
+    ],
+    [
+      '--cloud china over a remembered authority and graph-url of the public cloud: both dropped',
+      {
+        flags: { cloud: 'china' },
+        config: { authority: `${COM}/${TID}`, 'graph-url': 'https://graph.microsoft.com' },
+      },
+      { cloud: 'china' },
+    ],
+    [
+      '--cloud public over a remembered usgov: dropped',
+      { flags: { cloud: 'public' }, config: { cloud: 'usgov' } },
+      {},
+    ],
+    [
+      '--cloud usgov --authority outside the table: both',
+      { flags: { cloud: 'usgov', authority: CIAM } },
+      { cloud: 'usgov', authority: CIAM },
+    ],
+    [
+      '--authority on the usgov host without a cloud: the authority and no cloud',
+      { flags: { authority: `${US}/${TID}` } },
+      { authority: `${US}/${TID}` },
+    ],
+  ] as const)('a sign-in remembers %s', (_what, src, expected) => {
+    const { g, env } = gathered(src)
+    expect(rememberedConfig(g, settingsFrom(g, env))).toEqual({ tenant: TID, 'client-id': CID, ...expected })
   })
 })

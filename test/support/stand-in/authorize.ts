@@ -15,6 +15,7 @@ import {
   type RequestContext,
   resolveTenant,
   type StandInState,
+  signInTenant,
   signingInUser,
 } from './state.js'
 import { b64url, escapeHtml, randomToken } from './util.js'
@@ -52,7 +53,7 @@ export function sendToRedirect(
 /** `authorize`. */
 export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
   const { res, segment, query: q, correlationId } = ctx
-  const { behaviour, clientId, tenantDomain, tenantId } = s
+  const { behaviour, clientId, tenantDomain } = s
   if (behaviour.authorizePage) {
     const { code, text, status } = behaviour.authorizePage
     errorPage(res, code, text, correlationId, status ?? 200)
@@ -176,7 +177,10 @@ export function handleAuthorize(s: StandInState, ctx: RequestContext): void {
   })
   s.issued.codes.push(code)
   const params: Record<string, string> = { code }
-  if (q.client_info === '1') params.client_info = b64url(JSON.stringify({ uid: user.oid, utid: tenantId }))
+  if (q.client_info === '1') {
+    const { user, tenantId } = signInTenant(s, segment)
+    params.client_info = b64url(JSON.stringify({ uid: user.oid, utid: tenantId }))
+  }
   if (state !== undefined) params.state = state
   params.session_state = randomUUID()
   sendToRedirect(res, redirectUri, mode, params)

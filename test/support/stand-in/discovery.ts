@@ -5,12 +5,20 @@
  * @module
  */
 import { unknownTenant } from './errors.js'
+import { type Site, siteOf } from './sites.js'
 import { type RequestContext, resolveTenant, type StandInState } from './state.js'
 import { sendJson } from './util.js'
 
-/** The discovery document for a tenant segment; throws for an unknown tenant. */
-export function openidConfiguration(s: StandInState, segment: string = s.tenantId): Record<string, unknown> {
-  const { url } = s
+/**
+ * The discovery document for a tenant segment, as served on `site` (default: the stand-in's own URL);
+ * throws for an unknown tenant.
+ */
+export function openidConfiguration(
+  s: StandInState,
+  segment: string = s.tenantId,
+  site: Site = siteOf(undefined, s.url),
+): Record<string, unknown> {
+  const url = site.origin
   const t = resolveTenant(s, segment)
   if (!t.known) throw new Error(`unknown tenant ${segment}`)
   // Entra answers a domain alias with the tenant id in every endpoint; organizations/common keep the
@@ -26,7 +34,7 @@ export function openidConfiguration(s: StandInState, segment: string = s.tenantI
     id_token_signing_alg_values_supported: ['RS256'],
     response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-    issuer: `${url}/${t.tid ?? '{tenantid}'}/v2.0`,
+    issuer: site.idIssuer(t.tid ?? '{tenantid}'),
     request_uri_parameter_supported: false,
     userinfo_endpoint: `${url}/oidc/userinfo`,
     authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
@@ -57,18 +65,18 @@ export function openidConfiguration(s: StandInState, segment: string = s.tenantI
     ],
     kerberos_endpoint: `${base}/kerberos`,
     tenant_region_scope: t.tid ? 'EU' : null,
-    cloud_instance_name: 'microsoftonline.com',
+    cloud_instance_name: site.cloudInstanceName,
     cloud_graph_host_name: 'graph.windows.net',
-    // The stand-in also serves Graph, so point msgraph_host at itself.
-    msgraph_host: s.host,
+    // On its own URL the stand-in also serves Graph, so msgraph_host points at itself there.
+    msgraph_host: site.msgraphHost,
     rbac_url: 'https://pas.windows.net',
   }
 }
 
 /** `openid`: the discovery document. */
-export function handleOpenid(s: StandInState, { res, segment, correlationId }: RequestContext): void {
+export function handleOpenid(s: StandInState, { res, segment, site, correlationId }: RequestContext): void {
   if (!resolveTenant(s, segment).known) throw unknownTenant(segment, correlationId)
-  sendJson(res, 200, openidConfiguration(s, segment), { 'cache-control': 'max-age=86400, private' })
+  sendJson(res, 200, openidConfiguration(s, segment, site), { 'cache-control': 'max-age=86400, private' })
 }
 
 /** `keys`: the JWKS with the one signing key. */

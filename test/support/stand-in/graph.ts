@@ -20,8 +20,8 @@ import type { JWTPayload } from 'jose'
 import { errors as joseErrors, jwtVerify } from 'jose'
 import { graphError } from './errors.js'
 import { pairwiseSub } from './issue.js'
-import { type RequestContext, revokeRefreshTokens, type StandInState } from './state.js'
-import type { StandInUser } from './types.js'
+import { type RequestContext, revokeRefreshTokens, type StandInState, tenantOfTid } from './state.js'
+import type { StandInTenant, StandInUser } from './types.js'
 import { b64url, GRAPH_APP_ID, GRAPH_RESOURCE, headerValue, ME_SCOPES } from './util.js'
 
 /** Delegated permissions that allow `revokeSignInSessions` (User.RevokeSessions.All is the least privileged). */
@@ -103,7 +103,7 @@ const ROUTES: [RegExp, string[], Route][] = [
 /** `graph`. */
 export async function handleGraph(
   s: StandInState,
-  { req, res, path, query, record }: RequestContext,
+  { req, res, path, query, record, site }: RequestContext,
 ): Promise<void> {
   const { url } = s
   const clientRequestId = headerValue(req.headers['client-request-id']) ?? randomUUID()
@@ -150,7 +150,8 @@ export async function handleGraph(
   try {
     ;({ payload } = await jwtVerify(match[1], s.publicKey, {
       algorithms: ['RS256'],
-      issuer: `https://sts.windows.net/${s.tenantId}/`,
+      // Each cloud's Graph accepts its own cloud's tokens, of every tenant served (sites.ts).
+      issuer: site.graphAccepts.flatMap((sts) => s.tenants.map((t) => `${sts}${t.tenantId}/`)),
       audience: [GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID],
       requiredClaims: ['exp', 'scp'],
     }))
@@ -173,8 +174,11 @@ export async function handleGraph(
     return
   }
   const scp = typeof payload.scp === 'string' ? payload.scp.split(' ') : []
-  // The token's user; an oid of nobody here stays the first user, and the oid checks below answer 404.
-  const user = s.users.find((u) => u.oid === payload.oid) ?? s.user
+  // The token's tenant and user (the default tenant has several users); an oid of nobody here stays the
+  // tenant's first user, and the oid checks below answer 404.
+  const tenant = tenantOfTid(s, payload.tid) ?? (s.tenants[0] as StandInTenant)
+  const user =
+    (tenant === s.tenants[0] ? s.users.find((u) => u.oid === payload.oid) : undefined) ?? tenant.user
   /** Graph answers a valid token without a suitable permission with 403, not 401. */
   const allowed = (scopes: Set<string>) => {
     if (scp.some((x) => scopes.has(x))) return true
@@ -215,7 +219,7 @@ export async function handleGraph(
       res.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' })
       res.end(
         JSON.stringify({
-          sub: pairwiseSub(s, user),
+          sub: pairwiseSub(s, tenant, user),
           name: user.name,
           family_name: user.surname,
           given_name: user.givenName,

@@ -37,6 +37,7 @@ import { registeredCertificate } from './assertion.js'
 import { openidConfiguration } from './discovery.js'
 import { signJwt } from './issue.js'
 import { closeServer, startServer } from './server.js'
+import { SITE_HOSTS, siteOf } from './sites.js'
 import { createState, resetState, revokeRefreshTokens } from './state.js'
 import type { StandIn, StandInOptions } from './types.js'
 
@@ -71,7 +72,7 @@ export type {
 export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> {
   const ownCertDir = opts.certDir === undefined
   const certDir = opts.certDir ?? (await mkdtemp(join(tmpdir(), 'entra-stand-in-')))
-  const [certs, s] = await Promise.all([makeTestCerts(certDir), createState(opts)])
+  const [certs, s] = await Promise.all([makeTestCerts(certDir, { dnsNames: SITE_HOSTS }), createState(opts)])
   const server = await startServer(s, certs, opts.port ?? 0)
   const { url, host } = s
 
@@ -85,6 +86,7 @@ export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> 
     clientSecret: s.clientSecret,
     user: s.user,
     users: s.users,
+    tenants: s.tenants,
     caFile: certs.caFile,
     caPem: certs.caPem,
     behaviour: s.behaviour,
@@ -96,7 +98,8 @@ export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> 
       s.certificates.push(registeredCertificate(pem))
     },
     authority: (tenant = s.tenantId) => `${url}/${tenant}`,
-    openidConfiguration: (tenant?: string) => openidConfiguration(s, tenant),
+    openidConfiguration: (tenant?: string, host?: string) =>
+      openidConfiguration(s, tenant, siteOf(host, url)),
     count(kind, grantType) {
       return s.requests.filter(
         (r) => r.kind === kind && (grantType === undefined || r.form?.grant_type === grantType),

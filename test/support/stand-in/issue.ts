@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto'
 import type { JWTPayload } from 'jose'
 import { SignJWT } from 'jose'
 import { entraError, HttpError } from './errors.js'
-import type { StandInState } from './state.js'
-import type { StandInUser } from './types.js'
+import { type RequestContext, type StandInState, signInTenant } from './state.js'
+import type { StandInTenant, StandInUser } from './types.js'
 import {
   b64url,
   GRAPH_APP_ID,
@@ -81,10 +81,14 @@ export function parseScope(raw: string, correlationId: string): ParsedScope {
   }
 }
 
-/** The id_token's and userinfo's `sub`: pairwise per user, app and tenant. */
-export function pairwiseSub(s: StandInState, user: StandInUser = s.user): string {
+/** The id_token's and userinfo's `sub`: pairwise per user, app and tenant (default: the default tenant and its user). */
+export function pairwiseSub(
+  s: StandInState,
+  tenant: StandInTenant = s.tenants[0] as StandInTenant,
+  user: StandInUser = tenant.user,
+): string {
   return createHash('sha256')
-    .update(`${user.oid}|${s.clientId}|${s.tenantId}`)
+    .update(`${user.oid}|${s.clientId}|${tenant.tenantId}`)
     .digest('base64url')
     .slice(0, 43)
 }
@@ -95,7 +99,11 @@ export async function signJwt(s: StandInState, claims: Record<string, unknown>):
     .sign(s.privateKey)
 }
 
-/** A successful token response: access token, refresh token with offline_access, id_token with openid. */
+/**
+ * A successful token response: access token, refresh token with offline_access, id_token with openid.
+ * The tenant and user are those of the request's tenant segment (`at`: organizations/common sign in
+ * the default tenant's user); the issuers those of the host it was sent to (`sites.ts`).
+ */
 export async function issueTokens(
   s: StandInState,
   args: {
@@ -107,15 +115,21 @@ export async function issueTokens(
     clientInfo: boolean
     expiresIn: number
     correlationId: string
+    /** The token request. */
+    at: RequestContext
   },
 ): Promise<Record<string, unknown>> {
-  const { tenantId, clientId, behaviour, issued } = s
-  const { user } = args
+  const { clientId, behaviour, issued } = s
+  const tenant = signInTenant(s, args.at.segment)
+  const { tenantId } = tenant
+  // The default tenant has several users (who signed in is the grant's); another tenant has its one.
+  const user = tenant === s.tenants[0] ? args.user : tenant.user
+  const { site } = args.at
   const parsed = parseScope(args.scope, args.correlationId)
   const now = nowSeconds()
   const accessClaims: Record<string, unknown> = {
     aud: parsed.resource,
-    iss: `https://sts.windows.net/${tenantId}/`,
+    iss: site.accessIssuer(tenantId),
     iat: now,
     nbf: now,
     exp: now + args.expiresIn,
@@ -171,7 +185,7 @@ export async function issueTokens(
   if (parsed.openid) {
     const idClaims: Record<string, unknown> = {
       aud: clientId,
-      iss: `${s.url}/${tenantId}/v2.0`,
+      iss: site.idIssuer(tenantId),
       iat: now,
       nbf: now,
       exp: now + 3600,
@@ -180,7 +194,7 @@ export async function issueTokens(
       oid: user.oid,
       preferred_username: user.userPrincipalName,
       sid: args.sid,
-      sub: pairwiseSub(s, user),
+      sub: pairwiseSub(s, tenant, user),
       tid: tenantId,
       uti: randomToken(16),
       ver: '2.0',

@@ -14,6 +14,7 @@ import { HttpError } from './errors.js'
 import { answerFault, handleExfil, takeFault } from './faults.js'
 import { handleGraph } from './graph.js'
 import { handleLogout } from './logout.js'
+import { siteOf } from './sites.js'
 import type { RequestContext, StandInState } from './state.js'
 import { handleToken } from './token.js'
 import type { EndpointKind, RecordedRequest } from './types.js'
@@ -58,12 +59,18 @@ async function handle(s: StandInState, req: IncomingMessage, res: ServerResponse
   const time = Date.now()
   const u = new URL(req.url ?? '/', 'https://127.0.0.1')
   const segments = u.pathname.split('/').filter((x) => x.length > 0)
-  const kind = classify(segments)
+  const host = (headerValue(req.headers.host) ?? '').toLowerCase()
+  const site = siteOf(host, s.url)
+  let kind = classify(segments)
+  // A cloud's Graph host serves only Graph, its authority host only Entra's endpoints (as the real ones).
+  if ((site.role === 'graph' && kind !== 'graph') || (site.role === 'login' && kind === 'graph'))
+    kind = 'other'
   const raw = await readBody(req)
   const query = Object.fromEntries(u.searchParams)
   const contentType = headerValue(req.headers['content-type']) ?? ''
   const record: RecordedRequest = {
     kind,
+    host,
     method: req.method ?? 'GET',
     path: u.pathname,
     query,
@@ -87,6 +94,7 @@ async function handle(s: StandInState, req: IncomingMessage, res: ServerResponse
     res,
     path: u.pathname,
     segment: segments[0] ?? '',
+    site,
     query,
     record,
     correlationId,

@@ -5,15 +5,18 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CryptoKey, JWK } from 'jose'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
 import { type ClientAssertionRecord, type RegisteredCertificate, registeredCertificate } from './assertion.js'
+import type { Site } from './sites.js'
 import type {
   IssuedSecrets,
   RecordedRequest,
   StandInBehaviour,
   StandInOptions,
+  StandInTenant,
   StandInUser,
 } from './types.js'
 import { randomClientSecret } from './util.js'
@@ -59,6 +62,8 @@ export interface StandInState {
   readonly user: StandInUser
   /** Every user, {@link user} first. */
   readonly users: StandInUser[]
+  /** Every tenant served, the default one first. */
+  readonly tenants: StandInTenant[]
   /** The RS256 key that signs every token, and its `kid` (JWK thumbprint). */
   readonly privateKey: CryptoKey
   readonly publicKey: CryptoKey
@@ -98,6 +103,8 @@ export interface RequestContext {
   path: string
   /** The first path segment: the tenant for Entra endpoints. */
   segment: string
+  /** The host the request is for (its `Host` header), see `sites.ts`. */
+  site: Site
   query: Record<string, string>
   /** The entry of the request log for this request. */
   record: RecordedRequest
@@ -143,6 +150,28 @@ export async function createState(opts: StandInOptions): Promise<StandInState> {
     preferredLanguage: 'en-US',
     ...opts.user,
   }
+  const extraTenants: StandInTenant[] = (opts.extraTenants ?? []).map((t) => {
+    const extraUpn = `megan@${t.tenantDomain}`
+    const hex = createHash('sha256').update(t.tenantId).digest('hex')
+    return {
+      tenantId: t.tenantId,
+      tenantDomain: t.tenantDomain,
+      user: {
+        oid: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`,
+        name: 'Megan Bowen',
+        userPrincipalName: extraUpn,
+        mail: extraUpn,
+        givenName: 'Megan',
+        surname: 'Bowen',
+        jobTitle: 'Auditor',
+        officeLocation: '12/1110',
+        mobilePhone: null,
+        businessPhones: ['+1 412 555 0109'],
+        preferredLanguage: 'en-US',
+        ...t.user,
+      },
+    }
+  })
   const keyPair = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
   const publicJwk = await exportJWK(keyPair.publicKey)
   const initialBehaviour = (): StandInBehaviour => {
@@ -158,6 +187,7 @@ export async function createState(opts: StandInOptions): Promise<StandInState> {
     clientSecret: opts.clientSecret ?? randomClientSecret(),
     user,
     users: [user, ...(opts.users ?? [])],
+    tenants: [{ tenantId, tenantDomain, user }, ...extraTenants],
     privateKey: keyPair.privateKey,
     publicKey: keyPair.publicKey,
     publicJwk,
@@ -234,11 +264,29 @@ export function isRegisteredRedirectUri(s: StandInState, uri: string): boolean {
   })
 }
 
-/** Resolves a tenant path segment: the tenant id for the GUID or domain, `null` for organizations/common. */
-export function resolveTenant(s: StandInState, segment: string): { known: boolean; tid: string | null } {
+/**
+ * Resolves a tenant path segment: the tenant (and its id) for its GUID or domain, `null` for
+ * organizations/common (whose sign-ins are the default tenant's, see {@link signInTenant}).
+ */
+export function resolveTenant(
+  s: StandInState,
+  segment: string,
+): { known: boolean; tid: string | null; tenant: StandInTenant | null } {
   const seg = segment.toLowerCase()
-  if (seg === s.tenantId.toLowerCase() || seg === s.tenantDomain.toLowerCase())
-    return { known: true, tid: s.tenantId }
-  if (seg === 'organizations' || seg === 'common') return { known: true, tid: null }
-  return { known: false, tid: null }
+  const tenant = s.tenants.find(
+    (t) => seg === t.tenantId.toLowerCase() || seg === t.tenantDomain.toLowerCase(),
+  )
+  if (tenant) return { known: true, tid: tenant.tenantId, tenant }
+  if (seg === 'organizations' || seg === 'common') return { known: true, tid: null, tenant: null }
+  return { known: false, tid: null, tenant: null }
+}
+
+/** The tenant whose user signs in under a path segment: its own, or the default one for organizations/common. */
+export function signInTenant(s: StandInState, segment: string): StandInTenant {
+  return resolveTenant(s, segment).tenant ?? (s.tenants[0] as StandInTenant)
+}
+
+/** The tenant of a token's `tid` claim, if the stand-in serves it. */
+export function tenantOfTid(s: StandInState, tid: unknown): StandInTenant | undefined {
+  return s.tenants.find((t) => t.tenantId === tid)
 }

@@ -158,6 +158,7 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
       clientInfo,
       expiresIn: behaviour.codeAccessTokenExpiresIn,
       correlationId,
+      at: ctx,
     })
   }
 
@@ -197,6 +198,7 @@ async function tokenResponse(s: StandInState, ctx: RequestContext): Promise<Reco
       clientInfo,
       expiresIn: behaviour.refreshAccessTokenExpiresIn,
       correlationId,
+      at: ctx,
     })
   }
 

@@ -167,6 +167,13 @@ export interface StandInUser {
   preferredLanguage: string | null
 }
 
+/** A tenant the stand-in serves: its id, its domain alias and its one user. */
+export interface StandInTenant {
+  readonly tenantId: string
+  readonly tenantDomain: string
+  readonly user: Readonly<StandInUser>
+}
+
 /** Options of {@link startStandIn}; everything is optional. */
 export interface StandInOptions {
   /** Port to listen on (127.0.0.1). Default 0: a free port. */
@@ -190,6 +197,13 @@ export interface StandInOptions {
   user?: Partial<StandInUser>
   /** More users of the tenant (each needs its own `oid` and `userPrincipalName`). */
   users?: StandInUser[]
+  /**
+   * More tenants, served beside the default one (same app and secret: a multitenant app). Each has
+   * its own user (default Megan Bowen, `megan@<tenantDomain>`, an object id derived from the tenant
+   * id); tokens issued under a tenant's segment carry its `tid`, its issuer and its user, and Graph
+   * answers `/me` with the token's user. organizations/common sign in the default tenant's user.
+   */
+  extraTenants?: { tenantId: string; tenantDomain: string; user?: Partial<StandInUser> }[]
   /** Initial knobs; also what {@link StandIn.reset} restores. */
   behaviour?: Partial<StandInBehaviour>
 }
@@ -197,6 +211,11 @@ export interface StandInOptions {
 /** One request as received, in arrival order. */
 export interface RecordedRequest {
   kind: EndpointKind
+  /**
+   * The `Host` header as sent, lower-case: `127.0.0.1:PORT` for the stand-in's own URL, a bare name
+   * such as `login.microsoftonline.us` for a host reached through the proxy (see `sites.ts`).
+   */
+  host: string
   method: string
   /** Path without the query string. */
   path: string
@@ -232,6 +251,8 @@ export interface StandIn {
   readonly user: Readonly<StandInUser>
   /** Every user of the tenant, {@link user} first. */
   readonly users: readonly Readonly<StandInUser>[]
+  /** Every tenant served: the default one ({@link tenantId}, {@link user}) first, then the extra ones. */
+  readonly tenants: readonly StandInTenant[]
   /** Path of the CA certificate, for `NODE_EXTRA_CA_CERTS`. */
   readonly caFile: string
   /** The CA certificate (PEM), for `https.Agent({ ca })`. */
@@ -258,10 +279,11 @@ export interface StandIn {
   /** `${url}/${tenant}`; `tenant` defaults to {@link tenantId}. */
   authority(tenant?: string): string
   /**
-   * The discovery document served for `tenant` (default {@link tenantId}), e.g. for msal's
+   * The discovery document served for `tenant` (default {@link tenantId}) on `host` (default: the
+   * stand-in's own URL; e.g. `login.microsoftonline.us`, see `sites.ts`), e.g. for msal's
    * `authorityMetadata`. Throws for an unknown tenant.
    */
-  openidConfiguration(tenant?: string): Record<string, unknown>
+  openidConfiguration(tenant?: string, host?: string): Record<string, unknown>
   /** Number of recorded requests to `kind`; for `token`, optionally only those with this `grant_type`. */
   count(kind: EndpointKind, grantType?: string): number
   /**
