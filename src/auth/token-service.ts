@@ -24,6 +24,8 @@ import type { AuthClient } from './msal.js'
 export interface AccessTokenResult {
   accessToken: string
   scopes: string[]
+  /** When it expires (ms since the epoch), when known. */
+  expiresOn: number | undefined
 }
 
 /** What {@link TokenService} needs. */
@@ -102,7 +104,8 @@ export class TokenService {
       for (let attempt = 1; ; attempt++) {
         client.reload(data)
         try {
-          return await client.silent({ ...p, homeAccountId: account.homeAccountId })
+          const r = await client.silent({ ...p, homeAccountId: account.homeAccountId })
+          return { accessToken: r.accessToken, scopes: r.scopes, expiresOn: r.expiresOn?.getTime() }
         } catch (err) {
           if (!(err instanceof CliError) || err.code !== 'NOT_SIGNED_IN') throw err
           let stored: string | undefined
@@ -154,7 +157,7 @@ export class TokenService {
       return undefined
     }
     this.#o.onSecret(hit.accessToken)
-    return { accessToken: hit.accessToken, scopes: hit.scopes }
+    return { accessToken: hit.accessToken, scopes: hit.scopes, expiresOn: hit.expiresOn }
   }
 
   /** The MSAL client (msal-node is imported on first use), built once per run. */
