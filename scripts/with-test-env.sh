@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs a command (the test suite) with what the tests meet for real:
 #   - Debian's Chromium (headless browser test), GNU time (peak memory of a child), tmux (a terminal's
-#     rendered screen), zsh and fish (shell completion scripts, loaded by the real shells),
+#     rendered screen), zsh and fish (shell completion scripts, loaded by the real shells), curl (the
+#     README's `exec` example),
 #   - a private D-Bus session with an unlocked gnome-keyring (the Secret Service).
 # Missing Debian packages are installed when running as root (CI, fresh machines);
 # set ENTRA_TEST_NO_INSTALL=1 to skip that. Nothing is written to $HOME: the keyring
 # lives in a throw-away folder and the daemons end with the command.
 set -euo pipefail
 
-packages=(chromium gnome-keyring dbus libsecret-tools time tmux zsh fish)
+packages=(chromium gnome-keyring dbus libsecret-tools time tmux zsh fish curl)
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || need+=(gnome-keyring)
@@ -18,6 +19,7 @@ command -v secret-tool >/dev/null 2>&1 || need+=(libsecret-tools)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v zsh >/dev/null 2>&1 || need+=(zsh)
 command -v fish >/dev/null 2>&1 || need+=(fish)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && [ -z "${ENTRA_TEST_NO_INSTALL:-}" ] && command -v apt-get >/dev/null 2>&1; then
     echo "with-test-env: installing ${need[*]} (apt)" >&2

@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { newCmdCompletion } from './commands/completion.js'
 import { newCmdConfig } from './commands/config.js'
 import { newCmdDoctor } from './commands/doctor.js'
+import { newCmdExec } from './commands/exec.js'
 import { newCmdGraph } from './commands/graph.js'
 import { newCmdLogin } from './commands/login.js'
 import { newCmdLogout } from './commands/logout.js'
@@ -16,7 +17,7 @@ import { newCmdStatus } from './commands/status.js'
 import { newCmdToken } from './commands/token.js'
 import { newCmdWhoami } from './commands/whoami.js'
 import type { GlobalFlags } from './config.js'
-import { CliError, ExitCode, usageError } from './errors.js'
+import { CliError, ExitCode, PassedOnStatus, usageError } from './errors.js'
 import { createFactory, type Factory } from './factory.js'
 import { helpConfiguration, ROOT_HELP_TAIL } from './help.js'
 import { sanitize, sanitizeLines, toJson, writeOut } from './io.js'
@@ -146,6 +147,7 @@ export function buildProgram(f: Factory): Command {
     newCmdWhoami(f),
     newCmdToken(f),
     newCmdGraph(f),
+    newCmdExec(f),
     newCmdStatus(f),
     newCmdLogout(f),
     newCmdSecret(f),
@@ -180,6 +182,11 @@ function asCliError(err: unknown): CliError {
  */
 export function reportError(rt: Runtime, err: unknown, debug: boolean, redactor: Redactor): number {
   const c = rt.io.color
+  // A status passed on (`exec`: its command's) is no error of ours: nothing to print.
+  if (err instanceof PassedOnStatus) {
+    if (debug) rt.io.stderr.write(`${c.dim(`debug: exit ${err.exitCode}, passed on from the command`)}\n`)
+    return err.exitCode
+  }
   const e = asCliError(err)
   // Messages may quote server or user text: redacted, then escaped for the terminal.
   const text = (s: string) => sanitize(redactor.redact(s), 4000)
@@ -228,7 +235,11 @@ export async function run(argv: string[], system: Runtime): Promise<number> {
     },
   }
   const f = createFactory(rt)
-  for (const a of argv) {
+  f.argv = argv
+  // After `--` every word is an operand (`exec`'s command and its arguments), never our flag.
+  const end = argv.indexOf('--')
+  const ours = end === -1 ? argv : argv.slice(0, end)
+  for (const a of ours) {
     if (a.startsWith('--client-secret') && !a.startsWith('--client-secret-stdin')) {
       const err = usageError(
         'the client secret is never accepted as a flag value (it would show in `ps` and shell history)',
@@ -267,6 +278,6 @@ export async function run(argv: string[], system: Runtime): Promise<number> {
     }
     // With --json, a failure that printed no result prints the error as JSON too.
     if (action?.opts().json === true && !stdoutWritten) await writeOut(stdout, errorJson(err, f.redactor))
-    return reportError(rt, err, f.flags.debug === true || argv.includes('--debug'), f.redactor)
+    return reportError(rt, err, f.flags.debug === true || ours.includes('--debug'), f.redactor)
   }
 }

@@ -18,6 +18,10 @@ export const ExitCode = {
   STORAGE: 6,
   /** Microsoft Graph answered the `graph` command's request with an error. */
   GRAPH: 7,
+  /** `exec`: its command was found but cannot be run (not executable), as shells say. */
+  CANNOT_RUN: 126,
+  /** `exec`: its command was not found (on PATH, or at the path given), as shells say. */
+  NOT_FOUND: 127,
   INTERRUPTED: 130,
   TERMINATED: 143,
 } as const
@@ -69,6 +73,10 @@ export const EXIT_CODES = {
    * `@odata.nextLink` to another host, which is never followed).
    */
   GRAPH_REQUEST_FAILED: ExitCode.GRAPH,
+  /** `exec`: the command exists but cannot be run (not executable, a folder, a bad format). */
+  COMMAND_NOT_RUNNABLE: ExitCode.CANNOT_RUN,
+  /** `exec`: no such command on PATH, or no such file. */
+  COMMAND_NOT_FOUND: ExitCode.NOT_FOUND,
   /** SIGINT (Ctrl-C). */
   INTERRUPTED: ExitCode.INTERRUPTED,
   /** SIGTERM. */
@@ -107,6 +115,36 @@ export class CliError extends Error {
   get exitCode(): ExitCodeValue {
     return EXIT_CODES[this.code]
   }
+}
+
+/**
+ * Not a failure of ours: the exit status a command passes on as its own (`exec`: its command's).
+ * `reportError` (cli.ts) returns it and prints nothing. {@link childExitStatus} computes it.
+ */
+export class PassedOnStatus extends Error {
+  readonly exitCode: number
+
+  constructor(exitCode: number) {
+    super(`exit status ${exitCode} passed on`)
+    this.name = 'PassedOnStatus'
+    this.exitCode = exitCode
+  }
+}
+
+/**
+ * A finished child's exit status as a shell reports it: its exit code, or 128 + the number of
+ * the signal that killed it (SIGKILL: 137, SIGTERM: 143). `signals` maps names to numbers
+ * (`os.constants.signals`).
+ */
+export function childExitStatus(
+  code: number | null,
+  signal: string | null,
+  signals: Readonly<Record<string, number>>,
+): number {
+  if (code !== null) return code
+  const n = signal === null ? undefined : signals[signal]
+  // A child always ends with a code or a known signal; anything else is reported as a failure.
+  return n === undefined ? ExitCode.UNEXPECTED : 128 + n
 }
 
 /** Shorthand for a usage or configuration error (exit 2). */

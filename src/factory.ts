@@ -37,6 +37,8 @@ export interface Factory {
   readonly redactor: Redactor
   /** The global flags; `cli.ts` sets them before any command action runs. */
   flags: GlobalFlags
+  /** The command line as typed, without node and the script; `cli.ts` sets it (`exec` finds its `--`). */
+  argv: readonly string[]
   /** The selected profile may be new (set by `login`, which creates it). */
   newProfile: boolean
   /** Asks for the client secret when no source has it (set by `login` on a terminal). */
@@ -82,6 +84,7 @@ export function createFactory(rt: Runtime): Factory {
     io: rt.io,
     redactor,
     flags: {},
+    argv: [],
     newProfile: false,
     askSecret: undefined,
     gathered: once(() => {

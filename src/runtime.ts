@@ -17,6 +17,11 @@ import { type Keychain, openKeychain } from './storage/keychain.js'
 /** The environment as a plain record. */
 export type Env = Readonly<Record<string, string | undefined>>
 
+/** The signals `exec` passes on to its command while it runs. */
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const
+/** One of {@link FORWARDED_SIGNALS}. */
+export type ForwardedSignal = (typeof FORWARDED_SIGNALS)[number]
+
 /** The injected world of one run. */
 export interface Runtime {
   io: IO
@@ -42,10 +47,19 @@ export interface Runtime {
   launchBrowser(program: string | undefined, target: string, options?: LaunchOptions): Promise<void>
   /** The OS keychain (loads the native library; throws a STORAGE error when unusable). */
   openKeychain(): Promise<Keychain>
+  /**
+   * Takes this process's SIGINT, SIGTERM, SIGHUP and SIGQUIT until the returned function is
+   * called: meanwhile each goes to `handler` only, and neither aborts `signal` nor ends the
+   * process (`exec`: its command decides when to stop). One taker at a time.
+   */
+  takeSignals(handler: (signal: ForwardedSignal) => void): () => void
 }
 
-/** The real runtime of this process. */
-export function systemRuntime(env: Env, signal: AbortSignal): Runtime {
+/**
+ * The real runtime of this process. `takeSignals` comes from `main.ts`, which owns the process's
+ * SIGINT/SIGTERM handlers (and the abort `signal` they fire).
+ */
+export function systemRuntime(env: Env, signal: AbortSignal, takeSignals: Runtime['takeSignals']): Runtime {
   return {
     io: systemIO(env),
     env,
@@ -66,6 +80,7 @@ export function systemRuntime(env: Env, signal: AbortSignal): Runtime {
     host: systemHost(),
     launchBrowser: (program, target, options) => launchBrowser(program, target, env, options),
     openKeychain: () => openKeychain(env),
+    takeSignals,
   }
 }
 

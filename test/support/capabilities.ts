@@ -27,6 +27,7 @@ export type Capability =
   | 'tmux'
   | 'zsh'
   | 'fish'
+  | 'curl'
   | 'chromium'
   | 'secret-service'
   | 'root'
@@ -91,6 +92,10 @@ const PROBES: Record<Capability, { what: string; probe: () => boolean }> = {
   fish: {
     what: '`fish`, to load the fish completion script in the real shell',
     probe: () => onPath('fish'),
+  },
+  curl: {
+    what: '`curl`, to run the README example of `exec`',
+    probe: () => onPath('curl'),
   },
   chromium: {
     what: `Chromium at ${CHROMIUM} (set CHROMIUM_BIN to use another)`,

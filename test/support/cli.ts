@@ -31,6 +31,8 @@ export interface RunOptions {
   timeoutMs?: number
   /** The child's working folder (default: this process's). */
   cwd?: string
+  /** Its own session, without a controlling terminal (a signal a test sends is the only one it gets). */
+  detached?: boolean
 }
 
 /** A fresh private ENTRA_LOGIN_HOME. */
@@ -92,6 +94,7 @@ export function startCli(args: string[], opts: RunOptions = {}): ChildProcess {
     env: cleanEnv(opts.env ?? { PATH: process.env.PATH }),
     stdio: ['pipe', 'pipe', 'pipe'],
     ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+    ...(opts.detached === true ? { detached: true } : {}),
   })
   child.stdin?.end(opts.input ?? '')
   return child

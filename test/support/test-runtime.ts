@@ -9,7 +9,7 @@ import { PassThrough, Readable } from 'node:stream'
 import { Chalk } from 'chalk'
 import type { Host } from '../../src/auth/where.js'
 import type { IO } from '../../src/io.js'
-import type { Runtime } from '../../src/runtime.js'
+import type { ForwardedSignal, Runtime } from '../../src/runtime.js'
 import type { Keychain } from '../../src/storage/keychain.js'
 
 /** An IO over strings. */
@@ -124,6 +124,8 @@ export interface TestRuntime {
   slept: number[]
   /** Every browser launch: [program, url]. */
   launched: [string | undefined, string][]
+  /** Delivers a signal to whoever took the signals (`rt.takeSignals`); false when nobody holds them. */
+  raise(signal: ForwardedSignal): boolean
 }
 
 /**
@@ -148,6 +150,7 @@ export function testRuntime(o: TestRuntimeOptions = {}): TestRuntime {
   const slept: number[] = []
   const launched: [string | undefined, string][] = []
   const keychain = o.keychain ?? memoryKeychain()
+  let taker: ((signal: ForwardedSignal) => void) | undefined
   const rt: Runtime = {
     io: io.io,
     env: o.env ?? {},
@@ -168,6 +171,17 @@ export function testRuntime(o: TestRuntimeOptions = {}): TestRuntime {
       await o.launchBrowser?.(program, url, options)
     },
     openKeychain: async () => keychain,
+    takeSignals: (handler) => {
+      if (taker) throw new Error('the signals are taken already')
+      taker = handler
+      return () => {
+        taker = undefined
+      }
+    },
   }
-  return { rt, io, slept, launched }
+  const raise = (signal: ForwardedSignal) => {
+    taker?.(signal)
+    return taker !== undefined
+  }
+  return { rt, io, slept, launched, raise }
 }
