@@ -74,6 +74,8 @@ Exit codes:
   5    network, throttled, port in use, unexpected redirect, response too large
   6    storage unavailable (keychain or files)
   7    Microsoft Graph answered the graph command with an error
+  126  exec: the command cannot be run (not executable)
+  127  exec: the command was not found
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)
 

@@ -4,7 +4,9 @@
  * (`--flag=value` is one word, or three in bash), other flags are skipped, and a word is a
  * command when it names one under the command found so far, else it is an argument. Then the
  * word at the cursor is completed as: the value of the pending flag; a flag of the command
- * (when it starts with `-`); a subcommand or a fixed first-argument value.
+ * (when it starts with `-`); a subcommand or a fixed first-argument value. After the `--` of a
+ * command that runs one (`exec`), the rest of the line is that command's: the shell completes it
+ * as if it were typed alone (its name, then its own completion where the shell has one).
  * Every name put into a script is plain (`completion.ts` checks), so none needs quoting.
  */
 import { allCommands, type CommandSpec, type FlagValue, valuedFlags } from './completion.js'
@@ -66,12 +68,37 @@ function tables(spec: CommandSpec, zsh: boolean, set: (words: string[]) => strin
   }
 }
 
+/** The paths of the commands that run a command after `--`, as a `case` pattern ('' when none). */
+function commandRunners(spec: CommandSpec): string {
+  return allCommands(spec)
+    .filter((c) => c.runsCommand)
+    .map((c) => q(c.path))
+    .join('|')
+}
+
 const indentAll = (lines: string[], n: number) => lines.map((l) => `${' '.repeat(n)}${l}`)
 
 /** The bash script: `_entra_login` fills COMPREPLY; `complete -F` registers it. */
 export function bashScript(spec: CommandSpec): string {
   const files = `local IFS=$'\\n'; compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0`
   const t = tables(spec, false, (words) => `words=${q(words.join(' '))}`, files)
+  const runners = commandRunners(spec)
+  // bash-completion's _command_offset completes the rest as its own command line; without it,
+  // command names, then file names.
+  const separator =
+    runners === ''
+      ? []
+      : [
+          `    if [[ $w == -- ]]; then`,
+          `      case $cmd in`,
+          `        ${runners})`,
+          `          if declare -F _command_offset >/dev/null; then _command_offset $((i + 1)); return 0; fi`,
+          `          if ((COMP_CWORD == i + 1)); then COMPREPLY=($(compgen -c -- "$cur")); return 0; fi`,
+          `          ${files}`,
+          `          ;;`,
+          `      esac`,
+          `    fi`,
+        ]
   return `${HEADER('bash')}# Install: source <(entra-login completion bash)   (e.g. in ~/.bashrc)
 _entra_login() {
   local cur=\${COMP_WORDS[COMP_CWORD]} cmd= flag= words= w i npos=0
@@ -83,7 +110,7 @@ _entra_login() {
       [[ $w == = ]] || flag=
       continue
     fi
-${walk(spec, false, '    ').join('\n')}
+${separator.join('\n')}${separator.length > 0 ? '\n' : ''}${walk(spec, false, '    ').join('\n')}
   done
   if [[ -n $flag ]]; then
     case $flag in
@@ -111,9 +138,21 @@ complete -F _entra_login entra-login
  */
 export function zshScript(spec: CommandSpec): string {
   const t = tables(spec, true, (words) => `reply=(${words.join(' ')})`, 'REPLY=files')
+  const runners = commandRunners(spec)
+  const separator =
+    runners === ''
+      ? []
+      : [
+          `    if [[ $w == -- ]]; then`,
+          `      case $cmd in`,
+          `        (${runners}) REPLY=command:$i; return ;;`,
+          `      esac`,
+          `    fi`,
+        ]
   return `#compdef entra-login
 ${HEADER('zsh')}
-# The candidates for words[CURRENT]: reply, and REPLY=files when file names complete.
+# The candidates for words[CURRENT]: reply, and REPLY=files when file names complete
+# (REPLY=command:<i> when words[i] is the -- after which a command line of its own begins).
 _entra_login_candidates() {
   emulate -L zsh
   local cur=\${words[CURRENT]} cmd= flag= w
@@ -126,7 +165,7 @@ _entra_login_candidates() {
       flag=
       continue
     fi
-${walk(spec, true, '    ').join('\n')}
+${separator.join('\n')}${separator.length > 0 ? '\n' : ''}${walk(spec, true, '    ').join('\n')}
   done
   # --flag=value is one word: its value is completed.
   [[ $cur == --*=* ]] && flag=\${cur%%=*}
@@ -149,6 +188,14 @@ _entra_login() {
   local -a reply
   local REPLY
   _entra_login_candidates
+  if [[ $REPLY == command:* ]]; then
+    # The rest is a command line of its own: completed as zsh completes any command.
+    local -i at=\${REPLY#command:}
+    shift $at words
+    (( CURRENT -= at ))
+    _normal
+    return
+  fi
   [[ $PREFIX == --*=* ]] && compset -P '*='
   if [[ $REPLY == files ]]; then
     _files
@@ -178,7 +225,7 @@ const brief = (s: string) =>
 
 /**
  * The fish script: `__entra_login_state` prints `<command path>/<arguments so far>` (with `/+`
- * while a flag's value is pending); the `complete` lines' conditions test it.
+ * while a flag's value is pending, `command` after exec's `--`); the `complete` lines' conditions test it.
  */
 export function fishScript(spec: CommandSpec): string {
   const valued = [...valuedFlags(spec).keys()]
@@ -205,6 +252,14 @@ export function fishScript(spec: CommandSpec): string {
     ...(valued.length > 0
       ? [`            case ${valued.map((v) => fq(`*/${v}`)).join(' ')}`, '                set flag 1']
       : []),
+    // After the -- of a command that runs one, the rest is that command's line.
+    ...allCommands(spec)
+      .filter((c) => c.runsCommand)
+      .flatMap((c) => [
+        `            case ${fq(`${c.path}/--`)}`,
+        '                echo command',
+        '                return',
+      ]),
     "            case '*/-*'",
     ...transitions,
     "            case '*'",
@@ -234,6 +289,18 @@ export function fishScript(spec: CommandSpec): string {
     '',
     'complete -c entra-login -f',
   ]
+  if (allCommands(spec).some((c) => c.runsCommand)) {
+    lines.push(
+      '',
+      '# After the -- of exec: the command line of its own, completed as fish completes any command.',
+      'function __entra_login_command',
+      '    set -l tokens (commandline -opc)',
+      '    set -l at (contains -i -- -- $tokens)',
+      '    complete -C (string join -- " " (string escape -- $tokens[(math $at + 1)..-1]) (commandline -ct))',
+      'end',
+      "complete -c entra-login -n 'test (__entra_login_state) = command' -a '(__entra_login_command)'",
+    )
+  }
   for (const c of allCommands(spec)) {
     for (const s of c.subcommands) {
       lines.push(

@@ -41,6 +41,8 @@ export interface CommandSpec {
   subcommands: CommandSpec[]
   /** The fixed values of its first argument (sorted), or none. */
   argValues: readonly string[]
+  /** The words after its `--` are a command of their own (`exec`), completed as the shell would. */
+  runsCommand: boolean
 }
 
 /** Storage kinds (`config.ts`'s StorageKind). */
@@ -63,6 +65,9 @@ const ARGUMENT_VALUES: Readonly<Record<string, readonly string[]>> = {
   'config unset': SETTING_KEYS,
   graph: GRAPH_METHODS,
 }
+
+/** Commands whose words after `--` are a command line of their own. */
+const RUNS_COMMAND: readonly string[] = ['exec']
 
 const WORD = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 const FLAG = /^--[A-Za-z0-9][A-Za-z0-9-]*$/
@@ -110,6 +115,7 @@ function commandSpec(cmd: Command, parentPath: string | undefined): CommandSpec 
       .map((c) => commandSpec(c, path))
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
     argValues: arg ? sorted(argValues).map((v) => plain(v, WORD)) : [],
+    runsCommand: RUNS_COMMAND.includes(path),
   }
 }
 

@@ -50,8 +50,8 @@ export interface ExecOptions {
 
 const EXAMPLES = `
 The command gets the token in ENTRA_ACCESS_TOKEN and its expiry (ISO 8601, UTC)
-in ENTRA_ACCESS_TOKEN_EXPIRES_ON, never on a command line; no client secret is in
-its environment. It runs without a shell, with entra-login's standard input,
+in ENTRA_ACCESS_TOKEN_EXPIRES_ON, never on a command line; no client secret is
+in its environment. It runs without a shell, with entra-login's standard input,
 output and error. The exit status is the command's (128 + n when signal n killed
 it; 126: it cannot be run; 127: not found). SIGINT, SIGTERM, SIGHUP and SIGQUIT
 are passed on to it. Not signed in: exit 3, and the command is not run.

@@ -18,7 +18,16 @@ import { needs } from '../support/capabilities.js'
 import { CLI, runCli, runCommand, tempHome } from '../support/cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'entra-completion-'))
-const env = { PATH: process.env.PATH, HOME: dir, ENTRA_LOGIN_HOME: tempHome(), NO_COLOR: '1' }
+/** A program on PATH with a name no other has, for what `exec --` completes. */
+const probeBin = join(dir, 'bin')
+mkdirSync(probeBin)
+writeFileSync(join(probeBin, 'zz-exec-probe'), '#!/bin/sh\n', { mode: 0o755 })
+const env = {
+  PATH: `${probeBin}:${process.env.PATH}`,
+  HOME: dir,
+  ENTRA_LOGIN_HOME: tempHome(),
+  NO_COLOR: '1',
+}
 const scripts = {
   bash: join(dir, 'entra-login.bash'),
   zsh: join(dir, 'entra-login.zsh'),
@@ -46,6 +55,7 @@ const TOP = [
   'completion',
   'config',
   'doctor',
+  'exec',
   'graph',
   'login',
   'logout',
@@ -111,6 +121,20 @@ const GRAPH_FLAGS = [
   '--help',
   '--profile',
   '--query',
+  '--scope',
+  '--storage',
+  '--tenant',
+]
+const EXEC_FLAGS = [
+  '--account',
+  '--authority',
+  '--certificate',
+  '--client-id',
+  '--cloud',
+  '--debug',
+  '--dotenv',
+  '--help',
+  '--profile',
   '--scope',
   '--storage',
   '--tenant',
@@ -254,6 +278,18 @@ describe('completion: bash', () => {
     ['nothing after graph has its method (the path is free)', ['entra-login', 'graph', 'GET', ''], []],
     ['the values of graph --api', ['entra-login', 'graph', '--api', ''], ['beta', 'v1.0']],
     ['flags before any command: all globals, --help, --version', ['entra-login', '--'], ROOT_FLAGS],
+    ['exec flags: --scope and the globals it takes', ['entra-login', 'exec', '--'], EXEC_FLAGS],
+    [
+      'command names after exec --',
+      ['entra-login', 'exec', '--scope', 'x', '--', 'zz-exec-pr'],
+      ['zz-exec-probe'],
+    ],
+    [
+      "files after exec's command",
+      ['entra-login', 'exec', '--', 'zz-exec-probe', `${files}/b`],
+      [`${files}/b.env`],
+    ],
+    ["none of exec's flags after its --", ['entra-login', 'exec', '--', 'zz-exec-probe', '--'], []],
     ['the shells of completion', ['entra-login', 'completion', ''], ['bash', 'fish', 'zsh']],
     ['nothing after completion has its shell', ['entra-login', 'completion', 'bash', ''], []],
     ['nothing for a free value (--tenant)', ['entra-login', 'login', '--tenant', ''], []],
@@ -325,6 +361,13 @@ describe.skipIf(needs('zsh'))('completion: zsh', () => {
     ['the shells of completion', ['entra-login', 'completion', ''], 'words', ['bash', 'fish', 'zsh']],
     ['files for --dotenv', ['entra-login', 'login', '--dotenv', ''], 'files', []],
     ['nothing for a free value (--tenant)', ['entra-login', '--tenant', ''], 'words', []],
+    ['exec flags', ['entra-login', 'exec', '--'], 'words', EXEC_FLAGS],
+    [
+      "the command line after exec's -- (words[5] is the --)",
+      ['entra-login', 'exec', '--scope', 'x', '--', 'zz-exec-pr'],
+      'command:5',
+      [],
+    ],
   ])('zsh offers %s (before its own prefix matching)', async (_what, words, mode, expected) => {
     const r = await runCommand(
       'zsh',
@@ -372,6 +415,8 @@ describe.skipIf(needs('zsh'))('completion: zsh', () => {
       'entra-login login --pa',
       'entra-login whoami --po',
       `entra-login --dotenv ${files}/a`,
+      'entra-login exec -- zz-exec-pro',
+      'entra-login exec -- entra-login tok',
     ]
     const r = await runCommand('zsh', ['-f', '-c', harness, 'zsh', scripts.zsh, out, ready, ...inputs], {
       env,
@@ -388,6 +433,8 @@ describe.skipIf(needs('zsh'))('completion: zsh', () => {
       '[entra-login login --paste ]',
       '[entra-login whoami --po]',
       `[entra-login --dotenv ${files}/a.env ]`,
+      '[entra-login exec -- zz-exec-probe ]',
+      '[entra-login exec -- entra-login token ]',
     ])
   })
 })
@@ -418,6 +465,7 @@ describe.skipIf(needs('fish'))('completion: fish', () => {
       'completion\tprint a shell completion script (bash, zsh or fish) on stdout',
       'config\tshow and change the remembered settings (the config file)',
       'doctor\tcheck settings, secret, storage, port, authority, app registration and clock; sign in nothing',
+      'exec\trun a command with an access token in its environment (ENTRA_ACCESS_TOKEN)',
       'graph\tsend one Microsoft Graph request with the cached tokens and print the answer (JSON)',
       'login\tsign in with the browser and print your Microsoft Graph profile',
       "logout\tforget an account's cached tokens (the chosen one; with --all, every account's and the stored client secret)",
@@ -444,6 +492,10 @@ describe.skipIf(needs('fish'))('completion: fish', () => {
     ['nothing after completion has its shell', 'entra-login completion bash ', []],
     ['nothing for a free value (--tenant)', 'entra-login login --tenant ', []],
     ['a flag value is not taken for a command', 'entra-login --tenant login ', TOP],
+    ['exec flags', 'entra-login exec --', EXEC_FLAGS],
+    ['command names after exec --', 'entra-login exec --scope x -- zz-exec-pr', ['zz-exec-probe']],
+    ["the command's own completion after exec --", 'entra-login exec -- entra-login tok', ['token']],
+    ["none of exec's flags after its --", 'entra-login exec -- zz-exec-probe --', []],
     [
       'files for --dotenv',
       `entra-login --dotenv ${files}/`,

@@ -129,6 +129,64 @@ describe('help from the built CLI', () => {
       expect(r.stdout).not.toContain(flag)
   })
 
+  it('exec --help: -- before the command, --scope, the global options it reads (no --client-secret-stdin), what the command gets, and examples', async () => {
+    const r = await runCli(['exec', '--help'], { env })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe(
+      [
+        'Usage: entra-login exec [options] -- <command> [args...]',
+        '',
+        'run a command with an access token in its environment (ENTRA_ACCESS_TOKEN)',
+        '',
+        'Arguments:',
+        '  command              the command and its arguments, after --',
+        '',
+        'Options:',
+        '  --scope <scope>      scope to get a token for, repeatable (default: User.Read)',
+        '  -h, --help           display help for command',
+        '',
+        'Global Options:',
+        '  --tenant <id>        tenant GUID or domain, organizations, or common [env:',
+        '                       ENTRA_TENANT_ID] (default: none, required)',
+        "  --client-id <id>     the app's Application (client) ID [env: ENTRA_CLIENT_ID]",
+        '                       (default: none, required)',
+        '  --certificate <pem>  PEM file with the certificate and its private key, used',
+        '                       instead of the client secret [env: ENTRA_CERTIFICATE]',
+        '  --dotenv <path>      read ENTRA_* (or TENANT_ID, CLIENT_ID, CLIENT_SECRET)',
+        '                       from a dotenv file',
+        '  --cloud <name>       national cloud: public, usgov, usgov-dod or china; picks',
+        '                       the authority host and Graph [env: ENTRA_CLOUD] (default:',
+        '                       public)',
+        '  --authority <url>    full authority URL with the tenant [env: ENTRA_AUTHORITY]',
+        "                       (default: the cloud's,",
+        '                       https://login.microsoftonline.com/<tenant> for public)',
+        '  --storage <kind>     where tokens are kept: keychain or file [env:',
+        '                       ENTRA_STORAGE] (default: keychain)',
+        '  --profile <name>     use a named profile: its own settings and tokens [env:',
+        '                       ENTRA_PROFILE] (default: the one `profile use` chose,',
+        '                       else default)',
+        '  --account <user>     which signed-in account, by username or object id [env:',
+        '                       ENTRA_ACCOUNT] (default: the last one signed in)',
+        '  --debug              verbose, redacted diagnostics on stderr (and error codes)',
+        '',
+        'The command gets the token in ENTRA_ACCESS_TOKEN and its expiry (ISO 8601, UTC)',
+        'in ENTRA_ACCESS_TOKEN_EXPIRES_ON, never on a command line; no client secret is',
+        "in its environment. It runs without a shell, with entra-login's standard input,",
+        "output and error. The exit status is the command's (128 + n when signal n killed",
+        'it; 126: it cannot be run; 127: not found). SIGINT, SIGTERM, SIGHUP and SIGQUIT',
+        'are passed on to it. Not signed in: exit 3, and the command is not run.',
+        '',
+        'Examples:',
+        '  entra-login exec -- python3 report.py',
+        '  entra-login exec --scope https://management.azure.com/.default -- node deploy.mjs',
+        '  entra-login exec -- sh -c \'printf "Authorization: Bearer %s\\n" "$ENTRA_ACCESS_TOKEN" |',
+        "    curl -sS -H @- https://graph.microsoft.com/v1.0/me'",
+        '',
+      ].join('\n'),
+    )
+  })
+
   it('graph --help: METHOD and path, its flags, the global options whoami takes, and examples', async () => {
     const r = await runCli(['graph', '--help'], { env })
     expect(r.code).toBe(0)
@@ -217,6 +275,8 @@ describe('help from the built CLI', () => {
         '  5    network, throttled, port in use, unexpected redirect, response too large',
         '  6    storage unavailable (keychain or files)',
         '  7    Microsoft Graph answered the graph command with an error',
+        '  126  exec: the command cannot be run (not executable)',
+        '  127  exec: the command was not found',
         '  130  interrupted (Ctrl-C)',
         '  143  terminated (SIGTERM)',
         '',

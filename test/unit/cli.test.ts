@@ -7,8 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { run } from '../../src/cli.js'
-import { EXIT_CODES } from '../../src/errors.js'
+import { reportError, run } from '../../src/cli.js'
+import { EXIT_CODES, PassedOnStatus } from '../../src/errors.js'
+import { Redactor } from '../../src/redact.js'
 import { CLIENT_ID, fakeIdp, GRAPH, HOST, ME, TENANT } from '../support/fake-idp.js'
 import { testIO, testRuntime } from '../support/test-runtime.js'
 
@@ -57,10 +58,24 @@ describe('exit codes: one table in errors.ts', () => {
       STORAGE: 6,
       KEYCHAIN_DUPLICATE: 6,
       GRAPH_REQUEST_FAILED: 7,
+      COMMAND_NOT_RUNNABLE: 126,
+      COMMAND_NOT_FOUND: 127,
       INTERRUPTED: 130,
       TERMINATED: 143,
       INTERNAL: 1,
     })
+  })
+
+  it("a status passed on (exec: its command's) is returned as it is, with nothing printed but a --debug line", () => {
+    const plain = testRuntime()
+    expect(reportError(plain.rt, new PassedOnStatus(7), false, new Redactor())).toBe(7)
+    expect([plain.io.stdout(), plain.io.stderr()]).toEqual(['', ''])
+    const debug = testRuntime()
+    expect(reportError(debug.rt, new PassedOnStatus(255), true, new Redactor())).toBe(255)
+    expect([debug.io.stdout(), debug.io.stderr()]).toEqual([
+      '',
+      'debug: exit 255, passed on from the command\n',
+    ])
   })
 })
 

@@ -111,6 +111,21 @@ describe('help: each command lists the global options it takes', () => {
       ],
     ],
     [
+      ['exec'],
+      [
+        '--tenant',
+        '--client-id',
+        '--certificate',
+        '--dotenv',
+        '--cloud',
+        '--authority',
+        '--storage',
+        '--profile',
+        '--account',
+        '--debug',
+      ],
+    ],
+    [
       ['status'],
       [
         '--tenant',
@@ -297,6 +312,8 @@ describe('help: the top-level help', () => {
         '  5    network, throttled, port in use, unexpected redirect, response too large',
         '  6    storage unavailable (keychain or files)',
         '  7    Microsoft Graph answered the graph command with an error',
+        '  126  exec: the command cannot be run (not executable)',
+        '  127  exec: the command was not found',
         '  130  interrupted (Ctrl-C)',
         '  143  terminated (SIGTERM)',
         '',
