@@ -194,7 +194,7 @@ describe('exec: the command, its environment and its command line', () => {
   })
 
   it.skipIf(needs('curl'))(
-    "the README's example: curl reads the header from the shell's printf, the token never on its command line",
+    "the README's example: curl reads the Authorization header from the shell's printf (a builtin) on its standard input",
     async () => {
       const { env } = await signIn(s)
       const script =
