@@ -20,6 +20,7 @@ import { CliError, ExitCode, usageError } from './errors.js'
 import { createFactory, type Factory } from './factory.js'
 import { helpConfiguration, ROOT_HELP_TAIL } from './help.js'
 import { sanitize, sanitizeLines, toJson, writeOut } from './io.js'
+import { promptSecret } from './prompt.js'
 import type { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
 
@@ -228,6 +229,9 @@ export async function run(argv: string[], system: Runtime): Promise<number> {
     },
   }
   const f = createFactory(rt)
+  // A hidden prompt for the certificate key's passphrase only where someone can answer it.
+  if (rt.io.stdinIsTTY && rt.io.stderrIsTTY)
+    f.askPassphrase = (message) => promptSecret(rt.io, message, rt.signal)
   for (const a of argv) {
     if (a.startsWith('--client-secret') && !a.startsWith('--client-secret-stdin')) {
       const err = usageError(
