@@ -73,9 +73,11 @@ export function forLibrary(text: string, sel: Selection): string {
     .replaceAll('(from --profile)', '(from the profile option)')
     .replaceAll('(from --account)', '(from the account option)')
     .replaceAll('--account <username>', 'the `account` option')
+    .replaceAll(', or run on a terminal to be asked for it', ' (the library never asks)')
     .replace(/`(entra-login [^`]*)`/g, (_, command: string) => {
-      const profile =
-        sel.profile === undefined || command.includes('--profile') ? '' : ` --profile ${sel.profile}`
+      // `profile …` commands are about every profile; one naming a profile names the right one.
+      const other = command.includes('--profile') || command.startsWith('entra-login profile')
+      const profile = sel.profile === undefined || other ? '' : ` --profile ${sel.profile}`
       return `\`${home}${command}${profile}\``
     })
 }
@@ -95,11 +97,11 @@ export function describeFailure(err: unknown, sel: Selection, redact: (text: str
       description: `${PREFIX}unexpected error: ${clean(what)}`,
     }
   }
-  const parts = [forLibrary(err.message, sel)]
-  if (err.hint !== undefined) parts.push(forLibrary(err.hint, sel))
+  const said = err.hint === undefined ? [err.message] : [err.message, err.hint]
   // A new interactive sign-in is what it takes: the message says so, whatever the hint said.
-  if ((err.code === 'NOT_SIGNED_IN' || err.code === 'GRAPH_UNAUTHORIZED') && !parts.join().includes(LOGIN))
-    parts.push(forLibrary('run `entra-login login` to sign in again', sel))
+  if ((err.code === 'NOT_SIGNED_IN' || err.code === 'GRAPH_UNAUTHORIZED') && !said.join().includes(LOGIN))
+    said.push('run `entra-login login` to sign in again')
+  const parts = said.map((text) => forLibrary(text, sel))
   if (UNAVAILABLE_CODES.has(err.code))
     return { kind: 'unavailable', message: `${PREFIX}${clean(parts.join('; '))}` }
   parts.push(...err.details)
@@ -161,12 +163,16 @@ let classes: Promise<ErrorClasses> | undefined
 
 /**
  * `@azure/identity`'s classes when the host project has it, resolved from this file's place (the
- * host's node_modules), imported on the first error and kept; else the look-alikes. In the ESM
- * build this is an `import()`, so an ESM host gets the very classes it imports itself; in the
- * CommonJS build a `require`.
+ * host's node_modules), loaded on the first error and kept; else the look-alikes. The ESM build
+ * imports its ESM build and the CommonJS build (where `__filename` exists) requires its CommonJS
+ * build: the very classes the host gets from the same kind of import, so `instanceof` holds too.
  */
 export function errorClasses(): Promise<ErrorClasses> {
-  classes ??= import('@azure/identity').then(
+  const load = (): Promise<unknown> =>
+    typeof __filename === 'string' && typeof require === 'function'
+      ? Promise.resolve().then(() => require('@azure/identity'))
+      : import('@azure/identity')
+  classes ??= load().then(
     (m) => {
       const sdk = m as Partial<ErrorClasses>
       return typeof sdk.CredentialUnavailableError === 'function' &&
