@@ -71,11 +71,6 @@ beforeAll(async () => {
   s.registerCertificate(cert.certPem)
 })
 
-/** The `oid` claim of an access token (the stand-in's tokens are JWTs). */
-function oidOf(token: string): string {
-  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).oid
-}
-
 /** The one cache file of a home (file storage), parsed. */
 function storedCache(home: string): {
   AccessToken: Record<string, { secret: string; expires_on: string; home_account_id: string }>
