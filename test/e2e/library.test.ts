@@ -18,7 +18,7 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { needs } from '../support/capabilities.js'
 import { CLI, runCli, standInEnv, tempHome } from '../support/cli.js'
@@ -110,6 +110,38 @@ const report = (value) => writeFileSync(process.env.RESULT, JSON.stringify(value
 const failure = (err) => ({ name: err.name, message: err.message, constructor: err.constructor.name })
 `
 
+describe('issue 13 (1): the package', () => {
+  it('package.json exports the library (ESM, CommonJS and their types) and package.json; every file named is in the package', () => {
+    const installed = join(project, 'node_modules/entra-login')
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'))
+    expect(pkg.exports).toEqual({
+      '.': {
+        import: { types: './dist/lib.d.ts', default: './dist/lib.js' },
+        require: { types: './dist/lib.d.cts', default: './dist/lib.cjs' },
+      },
+      './package.json': './package.json',
+    })
+    expect([pkg.main, pkg.types, pkg.bin]).toEqual([
+      './dist/lib.cjs',
+      './dist/lib.d.ts',
+      { 'entra-login': 'bin/entra-login.js' },
+    ])
+    expect(pkg.peerDependencies).toEqual({ '@azure/identity': '>=1.0.0' })
+    expect(pkg.peerDependenciesMeta).toEqual({ '@azure/identity': { optional: true } })
+    for (const file of [
+      'dist/lib.js',
+      'dist/lib.cjs',
+      'dist/lib.d.ts',
+      'dist/lib.d.cts',
+      'bin/entra-login.js',
+    ])
+      expect(existsSync(join(installed, file)), file).toBe(true)
+    expect(
+      readdirSync(join(installed, 'dist/lib-chunks')).filter((f) => /^msal-[A-Z0-9]+\.js$/.test(f)),
+    ).toHaveLength(1)
+  })
+})
+
 describe('issue 13 (1): EntraLoginCredential with the Azure SDK and the Graph SDK, in a project that depends on entra-login', () => {
   it('ESM: the Graph SDK (TokenCredentialAuthenticationProvider) GETs /me with the cached token; nothing printed, no token request', async () => {
     const { env } = await signIn(s)
@@ -197,11 +229,12 @@ const next = { getToken: async () => ({ token: 'from-the-next-credential', expir
 const chained = new ChainedTokenCredential(new EntraLoginCredential({ home: process.env.EMPTY_HOME }), next)
 const token = await chained.getToken('https://graph.microsoft.com/.default')
 const error = await new EntraLoginCredential({ home: process.env.EMPTY_HOME }).getToken('User.Read').catch((e) => e)
-report({ token, error: { ...failure(error), sdkClass: error instanceof CredentialUnavailableError } })
+report({ resolved: import.meta.resolve('entra-login'), token, error: { ...failure(error), sdkClass: error instanceof CredentialUnavailableError } })
 `,
       { ...standInEnv(s, tempHome()), EMPTY_HOME: empty },
     )
     expect(r.result).toEqual({
+      resolved: pathToFileURL(join(project, 'node_modules/entra-login/dist/lib.js')).href,
       token: { token: 'from-the-next-credential', expiresOnTimestamp: 4102444800000 },
       error: {
         name: 'CredentialUnavailableError',
@@ -623,14 +656,20 @@ report({ pre, during, ms: Date.now() - started })
 })
 
 describe('issue 13 (1): importing the library loads no CLI code (every module the process resolves is logged)', () => {
-  /** Strings only the CLI's code holds: commander, the prompts, `open`, the listener, the commands, the spinner. */
+  /**
+   * Names only the CLI's code holds (esbuild keeps names): commander, the commands, the program, the
+   * listener, the browser launcher, the prompts, `open`, inquirer, the spinner.
+   */
   const CLI_CODE = [
     'CommanderError',
-    '@inquirer/',
-    'xdg-open',
-    'judgeCallback',
     'newCmdLogin',
-    'yocto-spinner',
+    'buildProgram',
+    'startLoopback',
+    'writeLaunchPage',
+    'promptSecret',
+    'xdg-open',
+    '@inquirer/',
+    'yocto',
   ]
 
   async function logged(name: string, code: string, env: Env): Promise<string[]> {
