@@ -276,6 +276,36 @@ report([await credential.getToken(['User.Read']), await credential.getToken('Use
     expect(s.requests).toEqual([])
   })
 
+  it.skipIf(needs('secret-service'))(
+    'the default storage (the keychain’s key, an encrypted cache): a cache hit, then a refresh, in process; @napi-rs/keyring loads from the project',
+    async () => {
+      s.behaviour.codeAccessTokenExpiresIn = 60
+      const { env } = await signIn(s, {
+        ENTRA_STORAGE: undefined,
+        DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
+      })
+      const issued = s.issued.accessTokens.at(-1)
+      s.requests.length = 0
+      const r = await quiet(
+        project,
+        'keychain.mjs',
+        `${ESM_HEAD}
+import { EntraLoginCredential } from 'entra-login'
+const credential = new EntraLoginCredential()
+const first = await credential.getToken('User.Read')
+const second = await credential.getToken('User.Read')
+report([first.token, second.token])
+`,
+        env,
+      )
+      // The login's token was due: one refresh, then a cache hit of the refreshed one.
+      expect(s.count('token', 'refresh_token')).toBe(1)
+      expect(s.requests.length).toBe(1)
+      expect(r.result).toEqual([s.issued.accessTokens.at(-1), s.issued.accessTokens.at(-1)])
+      expect(s.issued.accessTokens.at(-1)).not.toBe(issued)
+    },
+  )
+
   it('a due token is refreshed once: by one call, by two concurrent calls in one process, by two processes at once', async () => {
     const script = `${ESM_HEAD}
 import { EntraLoginCredential } from 'entra-login'
