@@ -21,7 +21,10 @@ export interface Runtime {
   env: Env
   /** Milliseconds since the epoch. */
   now(): number
-  /** Aborted on SIGINT/SIGTERM; its `reason` is the signal name. */
+  /**
+   * The CLI's: aborted on SIGINT/SIGTERM, its `reason` the signal's name. The library's: the current
+   * getToken call's `abortSignal` (so read it where it is needed, not once for the run).
+   */
   signal: AbortSignal
   /** WHATWG fetch (every HTTP request goes through it); through the proxy of HTTPS_PROXY & co. (proxy.ts). */
   fetch: typeof globalThis.fetch
