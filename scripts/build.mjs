@@ -1,6 +1,6 @@
 // Bundles the CLI (and the demo and bench runners) into ESM files under dist/.
 // A few bundled chunks roughly halve start-up compared with loading msal-node's 120+ ESM modules.
-import { rm } from 'node:fs/promises'
+import { copyFile, rm } from 'node:fs/promises'
 import { build } from 'esbuild'
 
 const common = {
@@ -61,6 +61,29 @@ await build({
   external: ['./fast-token.cjs', './entra-login.js'],
 })
 await build({ ...cjs, entryPoints: { 'fast-token': 'src/fast-token.ts' }, external: ['@napi-rs/keyring'] })
+// The library (`import { EntraLoginCredential } from 'entra-login'`, package.json `exports`): ESM split
+// like the CLI (MSAL in a chunk loaded only for a refresh) into its own dist/lib-chunks/, and CommonJS
+// for `require('entra-login')`, where msal-node is required from node_modules (a dependency; one
+// CommonJS file) when a refresh needs it. `@azure/identity` (an optional peer) is never bundled: the
+// host's copy is loaded when an error is thrown. The types are hand-written (types/lib.d.ts).
+await rm('dist/lib-chunks', { recursive: true, force: true })
+await build({
+  ...common,
+  external: ['@napi-rs/keyring', '@azure/identity'],
+  entryPoints: { lib: 'src/lib.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'lib-chunks/[name]-[hash]',
+  minifyWhitespace: true,
+  minifySyntax: true,
+})
+await build({
+  ...cjs,
+  entryPoints: { lib: 'src/lib.ts' },
+  external: ['@napi-rs/keyring', '@azure/identity', '@azure/msal-node'],
+})
+await copyFile('types/lib.d.ts', 'dist/lib.d.ts')
+await copyFile('types/lib.d.ts', 'dist/lib.d.cts')
 // The demo bundles the test stand-in (a dev dependency, present after `npm ci`).
 await build({
   ...common,

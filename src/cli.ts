@@ -21,6 +21,7 @@ import { CliError, ExitCode, PassedOnStatus, usageError } from './errors.js'
 import { createFactory, type Factory } from './factory.js'
 import { helpConfiguration, ROOT_HELP_TAIL } from './help.js'
 import { sanitize, sanitizeLines, toJson, writeOut } from './io.js'
+import { promptSecret } from './prompt.js'
 import type { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
 
@@ -236,6 +237,9 @@ export async function run(argv: string[], system: Runtime): Promise<number> {
   }
   const f = createFactory(rt)
   f.argv = argv
+  // A hidden prompt for the certificate key's passphrase only where someone can answer it.
+  if (rt.io.stdinIsTTY && rt.io.stderrIsTTY)
+    f.askPassphrase = (message) => promptSecret(rt.io, message, rt.signal)
   // After `--` every word is an operand (`exec`'s command and its arguments), never our flag.
   const end = argv.indexOf('--')
   const ours = end === -1 ? argv : argv.slice(0, end)

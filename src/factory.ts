@@ -11,7 +11,6 @@ import { type Gathered, type GlobalFlags, gatherSettings, type Settings, setting
 import { usageError } from './errors.js'
 import { HttpClient } from './http.js'
 import { type IO, sanitize } from './io.js'
-import { promptSecret } from './prompt.js'
 import { proxyFor, proxySettings } from './proxy.js'
 import { Redactor } from './redact.js'
 import type { Runtime } from './runtime.js'
@@ -43,6 +42,11 @@ export interface Factory {
   newProfile: boolean
   /** Asks for the client secret when no source has it (set by `login` on a terminal). */
   askSecret: (() => Promise<string>) | undefined
+  /**
+   * Asks for the certificate key's passphrase when ENTRA_CERTIFICATE_PASSWORD does not give it
+   * (set by `cli.ts` on a terminal). Never set by the library: it has no terminal to ask on.
+   */
+  askPassphrase: ((message: string) => Promise<string>) | undefined
   /** Every setting as found in flag, --dotenv, environment and config file, not validated. */
   gathered(): Gathered
   /** Resolved, validated settings (throws a usage error, exit 2). */
@@ -87,6 +91,7 @@ export function createFactory(rt: Runtime): Factory {
     argv: [],
     newProfile: false,
     askSecret: undefined,
+    askPassphrase: undefined,
     gathered: once(() => {
       const g = gatherSettings(f.flags, rt.env, { warn })
       redactor.add(g.secret?.value)
@@ -126,12 +131,15 @@ export function createFactory(rt: Runtime): Factory {
           sleep: rt.sleep,
           now: rt.now,
           randomBytes: rt.randomBytes,
-          signal: rt.signal,
           timeoutMs: f.settings().httpTimeoutMs,
           maxRetryAfterSeconds: 60,
           maxAttempts: 3,
           debug: f.debug(),
           proxyFor: (url) => proxyFor(url, proxySettings(rt.env)),
+          // Read at each request, not once: the library's runtime gives each getToken call its own signal.
+          get signal() {
+            return rt.signal
+          },
         }),
     ),
     paths: once(() => {
@@ -182,14 +190,12 @@ export function createFactory(rt: Runtime): Factory {
       const debug = f.debug()
       const unused = s.secret ? `; the client secret in ${s.secret.source} is not used` : ''
       debug?.(`credential: the certificate ${s.certificate.path} (from ${s.certificate.origin})${unused}`)
-      // A hidden prompt for the key's passphrase only where someone can answer it.
-      const terminal = rt.io.stdinIsTTY && rt.io.stderrIsTTY
       return new ClientCertificate({
         path: s.certificate.path,
         origin: s.certificate.origin,
         clientId: s.clientId,
         passphrase: s.certificatePassword,
-        ask: terminal ? (message) => promptSecret(rt.io, message, rt.signal) : undefined,
+        ask: f.askPassphrase,
         now: rt.now,
         onSecret: (v) => redactor.add(v),
         debug,

@@ -6,8 +6,9 @@
  */
 import { run } from './cli.js'
 import { EXIT_CODES } from './errors.js'
-import { type ForwardedSignal, systemRuntime } from './runtime.js'
+import type { ForwardedSignal } from './runtime.js'
 import { SECRET_ENV } from './secret-env.js'
+import { systemRuntime } from './system-runtime.js'
 
 const env = { ...process.env }
 // Nothing we start (browser, `open`'s helpers) inherits the client secret.

@@ -1,18 +1,15 @@
 /**
  * The injected world of one run: every I/O seam a command may touch (streams,
  * environment, clock, abort signal, network, sleep, randomness, the machine, browser, keychain).
- * {@link systemRuntime} builds the real one for `main.ts`; tests build their own
- * (`test/support/test-runtime.ts`), so commands run in process without real sockets,
- * timers or keychains where a test does not want them.
+ * `system-runtime.ts` builds the real one for `main.ts`, `lib.ts` the library's (no terminal, no
+ * browser); tests build their own (`test/support/test-runtime.ts`), so commands run in process
+ * without real sockets, timers or keychains where a test does not want them. This file holds only
+ * types and small pure helpers: whoever imports it loads no browser launcher, keychain or proxy.
  */
-import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
-import { hostname, userInfo } from 'node:os'
-import { type LaunchOptions, launchBrowser } from './auth/browser.js'
+import type { LaunchOptions } from './auth/browser.js'
 import type { Host } from './auth/where.js'
-import { type IO, systemIO } from './io.js'
-import { proxiedFetch } from './proxy.js'
-import { type Keychain, openKeychain } from './storage/keychain.js'
+import type { IO } from './io.js'
+import type { Keychain } from './storage/keychain.js'
 
 /** The environment as a plain record. */
 export type Env = Readonly<Record<string, string | undefined>>
@@ -29,7 +26,10 @@ export interface Runtime {
   env: Env
   /** Milliseconds since the epoch. */
   now(): number
-  /** Aborted on SIGINT/SIGTERM; its `reason` is the signal name. */
+  /**
+   * The CLI's: aborted on SIGINT/SIGTERM, its `reason` the signal's name. The library's: the current
+   * getToken call's `abortSignal` (so read it where it is needed, not once for the run).
+   */
   signal: AbortSignal
   /** WHATWG fetch (every HTTP request goes through it); through the proxy of HTTPS_PROXY & co. (proxy.ts). */
   fetch: typeof globalThis.fetch
@@ -55,56 +55,17 @@ export interface Runtime {
   takeSignals(handler: (signal: ForwardedSignal) => void): () => void
 }
 
-/**
- * The real runtime of this process. `takeSignals` comes from `main.ts`, which owns the process's
- * SIGINT/SIGTERM handlers (and the abort `signal` they fire).
- */
-export function systemRuntime(env: Env, signal: AbortSignal, takeSignals: Runtime['takeSignals']): Runtime {
-  return {
-    io: systemIO(env),
-    env,
-    now: () => Date.now(),
-    signal,
-    fetch: proxiedFetch(env),
-    sleep: (ms, abort) =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer)
-          abort?.removeEventListener('abort', done)
-          resolve()
-        }
-        const timer = setTimeout(done, ms)
-        abort?.addEventListener('abort', done, { once: true })
-      }),
-    randomBytes: (size) => randomBytes(size),
-    host: systemHost(),
-    launchBrowser: (program, target, options) => launchBrowser(program, target, env, options),
-    openKeychain: () => openKeychain(env),
-    takeSignals,
-  }
-}
-
-/** The real machine. */
-export function systemHost(): Host {
-  return {
-    platform: process.platform,
-    exists: (path) => existsSync(path),
-    readText: (path) => {
-      try {
-        return readFileSync(path, 'utf8').slice(0, 4096)
-      } catch {
-        return undefined
-      }
-    },
-    hostname: () => hostname(),
-    userName: () => {
-      try {
-        return userInfo().username
-      } catch {
-        return undefined
-      }
-    },
-  }
+/** Resolves after `ms` milliseconds, or early once `abort` fires (the callers then check it). */
+export function sleep(ms: number, abort?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      abort?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    abort?.addEventListener('abort', done, { once: true })
+  })
 }
 
 /** A uniformly random number in [0, 1) from the runtime's random bytes (for jitter). */
