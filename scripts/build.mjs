@@ -27,19 +27,29 @@ const common = {
   logLevel: 'warning',
 }
 
-// The CLI is split at its dynamic imports (MSAL, login's run, doctor's checks): `token` on a cache hit,
-// `--help` and `status` parse only the small main chunk. Whitespace and syntax are minified (less to
-// parse at every start); names are kept, so `--debug` stack traces stay readable.
+// The CLI and the library are one build, split at their dynamic imports (MSAL, login's run, doctor's checks,
+// undici): `token` on a cache hit, `--help` and `status` parse only the small main chunk, and the library
+// (`import { EntraLoginCredential } from 'entra-login'`, package.json `exports`) shares MSAL's and undici's
+// chunks with the CLI instead of shipping its own copies. `@azure/identity` (the library's optional peer) is
+// never bundled: the host's copy is loaded when an error is thrown. Whitespace and syntax are minified (less
+// to parse at every start); names are kept, so `--debug` stack traces stay readable.
 await rm('dist/chunks', { recursive: true, force: true })
-await build({
+const split = await build({
   ...common,
-  entryPoints: { 'entra-login': 'src/main.ts' },
+  external: [...common.external, '@azure/identity'],
+  entryPoints: { 'entra-login': 'src/main.ts', lib: 'src/lib.ts' },
   outdir: 'dist',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   minifyWhitespace: true,
   minifySyntax: true,
+  metafile: true,
 })
+/** The shared ESM chunk holding undici (the proxy agent), as `./chunks/undici-<hash>.js`. */
+const undiciChunk = Object.keys(split.metafile.outputs).find((o) =>
+  /^dist\/chunks\/undici-[^/]+\.js$/.test(o),
+)
+if (undiciChunk === undefined) throw new Error('build: no undici chunk in dist/chunks')
 // What `bin/entra-login.js` (CommonJS) runs first, and `token`'s cache-hit path: CommonJS bundles,
 // so a cache hit never starts Node's ESM loader (about 15 ms of a 50 ms start on these machines).
 const cjs = {
@@ -61,26 +71,24 @@ await build({
   external: ['./fast-token.cjs', './entra-login.js'],
 })
 await build({ ...cjs, entryPoints: { 'fast-token': 'src/fast-token.ts' }, external: ['@napi-rs/keyring'] })
-// The library (`import { EntraLoginCredential } from 'entra-login'`, package.json `exports`): ESM split
-// like the CLI (MSAL in a chunk loaded only for a refresh) into its own dist/lib-chunks/, and CommonJS
-// for `require('entra-login')`, where msal-node is required from node_modules (a dependency; one
-// CommonJS file) when a refresh needs it. `@azure/identity` (an optional peer) is never bundled: the
-// host's copy is loaded when an error is thrown. The types are hand-written (types/lib.d.ts).
-await rm('dist/lib-chunks', { recursive: true, force: true })
-await build({
-  ...common,
-  external: ['@napi-rs/keyring', '@azure/identity'],
-  entryPoints: { lib: 'src/lib.ts' },
-  outdir: 'dist',
-  splitting: true,
-  chunkNames: 'lib-chunks/[name]-[hash]',
-  minifyWhitespace: true,
-  minifySyntax: true,
-})
+// The library for `require('entra-login')`: one CommonJS file. msal-node is required from node_modules (a
+// dependency) when a refresh needs it; undici (bundled, not a dependency) is the ESM chunk above, imported
+// only when a proxy is set (a dynamic import() works from CommonJS).
 await build({
   ...cjs,
   entryPoints: { lib: 'src/lib.ts' },
   external: ['@napi-rs/keyring', '@azure/identity', '@azure/msal-node'],
+  plugins: [
+    {
+      name: 'undici-chunk',
+      setup(b) {
+        b.onResolve({ filter: /^undici$/ }, () => ({
+          path: `./${undiciChunk.slice('dist/'.length)}`,
+          external: true,
+        }))
+      },
+    },
+  ],
 })
 await copyFile('types/lib.d.ts', 'dist/lib.d.ts')
 await copyFile('types/lib.d.ts', 'dist/lib.d.cts')

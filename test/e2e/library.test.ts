@@ -23,6 +23,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { needs } from '../support/capabilities.js'
 import { CLI, runCli, standInEnv, tempHome } from '../support/cli.js'
 import { type ClientCert, encryptKey, makeClientCert, writePem } from '../support/client-certs.js'
+import { startConnectProxy } from '../support/connect-proxy.js'
 import { type Env, signIn } from '../support/flows.js'
 import { makeProject, packThisPackage, runScript, type ScriptRun } from '../support/library-project.js'
 import { standInForFile } from '../support/stand-in/index.js'
@@ -137,7 +138,7 @@ describe('issue 13 (1): the package', () => {
     ])
       expect(existsSync(join(installed, file)), file).toBe(true)
     expect(
-      readdirSync(join(installed, 'dist/lib-chunks')).filter((f) => /^msal-[A-Z0-9]+\.js$/.test(f)),
+      readdirSync(join(installed, 'dist/chunks')).filter((f) => /^msal-[A-Z0-9]+\.js$/.test(f)),
     ).toHaveLength(1)
   })
 })
@@ -685,6 +686,40 @@ report({ pre, during, ms: Date.now() - started })
   })
 })
 
+describe('issue 13 (1) with issue 12 (5): the library goes through HTTPS_PROXY too', () => {
+  it.each([
+    [
+      'ESM',
+      'proxy.mjs',
+      `${ESM_HEAD}import { EntraLoginCredential } from 'entra-login'
+report({ token: (await new EntraLoginCredential().getToken('User.Read')).token })
+`,
+    ],
+    [
+      'CommonJS (the undici chunk imported from dist/lib.cjs)',
+      'proxy.cjs',
+      `const { writeFileSync } = require('node:fs')
+const { EntraLoginCredential } = require('entra-login')
+new EntraLoginCredential().getToken('User.Read').then((t) => writeFileSync(process.env.RESULT, JSON.stringify({ token: t.token })))
+`,
+    ],
+  ])('%s: a refresh is one tunnel through the proxy to the stand-in', async (_what, name, code) => {
+    const proxy = await startConnectProxy()
+    try {
+      s.behaviour.codeAccessTokenExpiresIn = 60
+      const { env } = await signIn(s)
+      s.behaviour.codeAccessTokenExpiresIn = 3600
+      s.requests.length = 0
+      const r = await quiet(project, name, code, { ...env, HTTPS_PROXY: proxy.url })
+      expect(s.requests.map((q) => q.form?.grant_type)).toEqual(['refresh_token'])
+      expect(proxy.tunnels).toEqual([`127.0.0.1:${s.port}`])
+      expect(r.result).toEqual({ token: s.issued.accessTokens.at(-1) })
+    } finally {
+      await proxy.close()
+    }
+  })
+})
+
 describe('issue 13 (1): importing the library loads no CLI code (every module the process resolves is logged)', () => {
   /**
    * Names only the CLI's code holds (esbuild keeps names): commander, the commands, the program, the
@@ -730,9 +765,11 @@ report(await new EntraLoginCredential().getToken('User.Read'))
     const hit = await logged('modules-hit.mjs', script, env)
     expect(s.count('token', 'refresh_token')).toBe(1)
     expect(hit[0]).toBe(join(dist, 'lib.js'))
-    expect(hit.filter((m) => !m.startsWith(join(dist, 'lib-chunks/chunk-')))).toEqual([join(dist, 'lib.js')])
-    expect(refresh.filter((m) => !hit.includes(m))).toEqual([
-      expect.stringMatching(/\/lib-chunks\/msal-[A-Z0-9]+\.js$/),
+    // The chunks are shared with the CLI (one copy of MSAL and undici in the package): only code both use.
+    expect(hit.filter((m) => !m.startsWith(join(dist, 'chunks/chunk-')))).toEqual([join(dist, 'lib.js')])
+    // A refresh adds the MSAL chunk (and small chunks of code it shares with the CLI's other paths).
+    expect(refresh.filter((m) => !hit.includes(m) && !m.startsWith(join(dist, 'chunks/chunk-')))).toEqual([
+      expect.stringMatching(/\/chunks\/msal-[A-Z0-9]+\.js$/),
     ])
     expect(holdingCliCode(refresh)).toEqual([])
   })
