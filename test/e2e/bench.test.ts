@@ -52,7 +52,7 @@ describe.skipIf(needs('secret-service', 'gnu-time'))('npm run bench --quick (iss
       'login, file (HTTP browser)',
       'gh auth token',
       'az account get-access-token',
-      'production install (npm ci --omit=dev)',
+      'production install (npm install --omit=dev of the packed package)',
     ])
   }, 60_000)
 })
