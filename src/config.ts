@@ -172,14 +172,14 @@ function lineCol(text: string, offset: number): string {
 }
 
 /**
- * Reads the JSON config file; a missing file (or folder) is an empty config. It chooses the
+ * Reads the JSON config file; undefined when there is none (a missing file or folder). It chooses the
  * browser program we run, so it is read through {@link readPrivateFile}: a file or folder that
  * is not ours, that others can write to, or that is not a regular file is refused (exit 6).
  * An unknown key is a warning; a key holding a secret is refused.
  */
-export function readConfigFile(path: string, warn: (line: string) => void): ConfigFile {
+export function readConfigFile(path: string, warn: (line: string) => void): ConfigFile | undefined {
   const raw = readPrivateFile(path)
-  if (raw === undefined) return {}
+  if (raw === undefined) return undefined
   const text = raw.toString('utf8')
   let data: unknown
   try {
@@ -309,8 +309,9 @@ export function gatherSettings(
   const base = homeDir(env)
   const selected = selectProfile(flags.profile, env, base.configFile)
   const { home, configFile } = profileFiles(selected.name, base)
-  const file = readConfigFile(configFile, options.warn)
-  const exists = selected.name === DEFAULT_PROFILE || readPrivateFile(configFile) !== undefined
+  const read = readConfigFile(configFile, options.warn)
+  const file = read ?? {}
+  const exists = selected.name === DEFAULT_PROFILE || read !== undefined
   const envFile = flags.dotenv ? readEnvFile(flags.dotenv) : {}
   const found: Partial<Record<SettingKey, Found>> = {}
   for (const key of SETTING_KEYS) {

@@ -144,7 +144,7 @@ export function createFactory(rt: Runtime): Factory {
     ),
     paths: once(() => {
       const s = f.settings()
-      return cachePaths(s.home, s.authority, s.clientId, s.profile)
+      return cachePaths(s)
     }),
     keychain: once(() => rt.openKeychain()),
     store: once(

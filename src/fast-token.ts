@@ -82,7 +82,7 @@ export async function fastToken(
     const settings = settingsFrom(gatherSettings(parsed.flags, env, { warn }), env)
     const requested = validateScopes(parsed.scopes, '--scope')
     const scopes = requested.length > 0 ? requested : DEFAULT_SCOPES
-    const paths = cachePaths(settings.home, settings.authority, settings.clientId, settings.profile)
+    const paths = cachePaths(settings)
     const store = cacheStore({ settings, paths, keychain: () => openKeychain(env), env, warn })
     const data = await store.read()
     if (!quiet) return undefined

@@ -25,42 +25,60 @@ export interface GraphUser {
   [key: string]: unknown
 }
 
-/** Calls `{graphUrl}/v1.0/me`. */
-export async function getMe(http: HttpClient, graphUrl: string, accessToken: string): Promise<GraphUser> {
+/** One Graph call with the token in the Authorization header: its status and JSON body (not JSON: GRAPH_ERROR). */
+async function callGraph(
+  http: HttpClient,
+  method: 'GET' | 'POST',
+  url: string,
+  accessToken: string,
+): Promise<{ status: number; body: unknown }> {
   const res = await http.send({
-    method: 'GET',
-    url: `${graphUrl}/v1.0/me`,
+    method,
+    url,
     headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
     maxBytes: GRAPH_MAX_BYTES,
   })
-  let body: unknown
   try {
-    body = JSON.parse(res.text)
+    return { status: res.status, body: JSON.parse(res.text) }
   } catch {
     throw new CliError(
       'GRAPH_ERROR',
       `Microsoft Graph answered HTTP ${res.status} with a body that is not JSON`,
-      {
-        hint: 'a proxy may be in the way; try again, or run with --debug',
-      },
+      { hint: 'a proxy may be in the way; try again, or run with --debug' },
     )
   }
-  if (res.status === 200 && typeof body === 'object' && body !== null && !Array.isArray(body))
-    return body as GraphUser
+}
+
+/**
+ * The error for a Graph answer that is not the one wanted: 401 GRAPH_UNAUTHORIZED, 403 GRAPH_FORBIDDEN
+ * (worded by `forbidden`), anything else GRAPH_ERROR; Graph's error code and message quoted, escaped.
+ */
+function graphFailure(status: number, body: unknown, forbidden: { what: string; hint: string }): CliError {
   const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error
   const text = sanitize(`${String(err?.code ?? 'error')}: ${String(err?.message ?? '')}`, 300)
-  if (res.status === 401) {
-    throw new CliError('GRAPH_UNAUTHORIZED', `Microsoft Graph rejected the token: ${text}`, {
+  if (status === 401) {
+    return new CliError('GRAPH_UNAUTHORIZED', `Microsoft Graph rejected the token: ${text}`, {
       hint: 'run `entra-login login` to sign in again',
     })
   }
-  if (res.status === 403) {
-    throw new CliError('GRAPH_FORBIDDEN', `Microsoft Graph refused /me: ${text}`, {
-      hint: 'the app needs the delegated User.Read permission, with consent',
+  if (status === 403) {
+    return new CliError('GRAPH_FORBIDDEN', `Microsoft Graph refused ${forbidden.what}: ${text}`, {
+      hint: forbidden.hint,
     })
   }
-  throw new CliError('GRAPH_ERROR', `Microsoft Graph answered HTTP ${res.status}: ${text}`, {
+  return new CliError('GRAPH_ERROR', `Microsoft Graph answered HTTP ${status}: ${text}`, {
     hint: 'try again later',
+  })
+}
+
+/** Calls `{graphUrl}/v1.0/me`. */
+export async function getMe(http: HttpClient, graphUrl: string, accessToken: string): Promise<GraphUser> {
+  const { status, body } = await callGraph(http, 'GET', `${graphUrl}/v1.0/me`, accessToken)
+  if (status === 200 && typeof body === 'object' && body !== null && !Array.isArray(body))
+    return body as GraphUser
+  throw graphFailure(status, body, {
+    what: '/me',
+    hint: 'the app needs the delegated User.Read permission, with consent',
   })
 }
 
@@ -76,41 +94,20 @@ export async function revokeSignInSessions(
   graphUrl: string,
   accessToken: string,
 ): Promise<void> {
-  const res = await http.send({
-    method: 'POST',
-    url: `${graphUrl}/v1.0/me/revokeSignInSessions`,
-    headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
-    maxBytes: GRAPH_MAX_BYTES,
-  })
-  let body: unknown
-  try {
-    body = JSON.parse(res.text)
-  } catch {
-    throw new CliError(
-      'GRAPH_ERROR',
-      `Microsoft Graph answered HTTP ${res.status} with a body that is not JSON`,
-      { hint: 'a proxy may be in the way; try again, or run with --debug' },
-    )
-  }
-  if (res.status === 200 && (body as { value?: unknown } | null)?.value === true) return
-  const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error
-  const text = sanitize(`${String(err?.code ?? 'error')}: ${String(err?.message ?? '')}`, 300)
-  if (res.status === 401) {
-    throw new CliError('GRAPH_UNAUTHORIZED', `Microsoft Graph rejected the token: ${text}`, {
-      hint: 'run `entra-login login` to sign in again',
-    })
-  }
-  if (res.status === 403) {
-    throw new CliError('GRAPH_FORBIDDEN', `Microsoft Graph refused revokeSignInSessions: ${text}`, {
-      hint: `the app needs the delegated ${REVOKE_SESSIONS_SCOPE} permission: sign in with \`entra-login login --scope ${REVOKE_SESSIONS_SCOPE}\``,
-    })
-  }
-  if (res.status === 200) {
+  const { status, body } = await callGraph(
+    http,
+    'POST',
+    `${graphUrl}/v1.0/me/revokeSignInSessions`,
+    accessToken,
+  )
+  if (status === 200 && (body as { value?: unknown } | null)?.value === true) return
+  if (status === 200) {
     throw new CliError('GRAPH_ERROR', 'Microsoft Graph answered revokeSignInSessions without "value": true', {
       hint: 'try again later',
     })
   }
-  throw new CliError('GRAPH_ERROR', `Microsoft Graph answered HTTP ${res.status}: ${text}`, {
-    hint: 'try again later',
+  throw graphFailure(status, body, {
+    what: 'revokeSignInSessions',
+    hint: `the app needs the delegated ${REVOKE_SESSIONS_SCOPE} permission: sign in with \`entra-login login --scope ${REVOKE_SESSIONS_SCOPE}\``,
   })
 }

@@ -25,6 +25,27 @@ export const GLOBAL_OPTION_NAMES = [
   '--debug',
 ] as const
 
+/**
+ * The global options of the commands that use a cached token (`token`, `status`; `exec` without
+ * `--client-secret-stdin`, since its stdin is the command's): what picks the app, its credential and the cache.
+ */
+export const TOKEN_COMMAND_OPTIONS = [
+  '--tenant',
+  '--client-id',
+  '--client-secret-stdin',
+  '--certificate',
+  '--dotenv',
+  '--cloud',
+  '--authority',
+  '--storage',
+  '--profile',
+  '--account',
+  '--debug',
+] as const satisfies readonly (typeof GLOBAL_OPTION_NAMES)[number][]
+
+/** {@link TOKEN_COMMAND_OPTIONS} and `--graph-url`: the commands that also call Graph (`whoami`, `graph`, `logout`). */
+export const GRAPH_COMMAND_OPTIONS = [...TOKEN_COMMAND_OPTIONS, '--graph-url'] as const
+
 /** One of {@link GLOBAL_OPTION_NAMES}. */
 export type GlobalOptionName = (typeof GLOBAL_OPTION_NAMES)[number]
 

@@ -208,6 +208,21 @@ function summarize(cache: Entry | undefined, choice?: AccountChoice): CacheSumma
   return { accounts, account, accessToken, refreshToken }
 }
 
+/**
+ * A serialized cache, parsed, without the entries of one account: in every section, those whose
+ * `home_account_id` is `homeAccountId`; anything else as it is. Throws when it is not JSON.
+ */
+export function cacheWithout(serialized: string, homeAccountId: string): Entry {
+  const cache = JSON.parse(serialized) as Entry
+  for (const [name, entries] of Object.entries(cache)) {
+    if (!isObject(entries)) continue
+    cache[name] = Object.fromEntries(
+      Object.entries(entries).filter(([, e]) => !(isObject(e) && e.home_account_id === homeAccountId)),
+    )
+  }
+  return cache
+}
+
 /** MSAL's default renewal margin: a token expiring sooner than this is refreshed, not served. */
 export const RENEWAL_MARGIN_SECONDS = 300
 

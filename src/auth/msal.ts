@@ -23,7 +23,7 @@ import {
 import { CliError, missingSecret, notSignedIn, refreshNeedsSecret } from '../errors.js'
 import type { HttpClient } from '../http.js'
 import type { CacheStore } from '../storage/store.js'
-import { damagedCache } from './cache-format.js'
+import { cacheWithout, damagedCache } from './cache-format.js'
 import type { ClientCertificate } from './certificate.js'
 import { type IdpError, parseIdpError } from './hints.js'
 import { certificateRefused, secretRefused } from './messages.js'
@@ -306,25 +306,17 @@ export class AuthClient {
    * same account is replaced by this sign-in's entries; a damaged `stored` is replaced whole.
    */
   async persistSignIn(homeAccountId: string, stored: string | undefined): Promise<void> {
-    const cache = this.#app.getTokenCache()
-    type Sections = Record<string, unknown>
-    const fresh = JSON.parse(cache.serialize()) as Sections
-    let old: Sections | undefined
+    const fresh = JSON.parse(this.#app.getTokenCache().serialize()) as Record<string, unknown>
+    let old: Record<string, unknown> = {}
     try {
-      old = stored === undefined ? undefined : (JSON.parse(stored) as Sections)
+      if (stored !== undefined) old = cacheWithout(stored, homeAccountId)
     } catch {
-      old = undefined
+      old = {} // not JSON: replaced whole
     }
     const isMap = (v: unknown): v is Record<string, unknown> =>
       typeof v === 'object' && v !== null && !Array.isArray(v)
-    if (isMap(old)) {
-      for (const [name, entries] of Object.entries(old)) {
-        if (!isMap(entries)) continue
-        const kept = Object.entries(entries).filter(
-          ([, e]) => !(isMap(e) && e.home_account_id === homeAccountId),
-        )
-        fresh[name] = { ...Object.fromEntries(kept), ...(isMap(fresh[name]) ? fresh[name] : {}) }
-      }
+    for (const [name, entries] of Object.entries(old)) {
+      if (isMap(entries)) fresh[name] = { ...entries, ...(isMap(fresh[name]) ? fresh[name] : {}) }
     }
     this.#persist = true
     await this.#store.write(JSON.stringify(fresh))

@@ -13,6 +13,7 @@ import {
   type CachedAccount,
   type CacheSummary,
   cacheHit,
+  cacheWithout,
   chooseAccount,
   summarizeCache,
 } from './cache-format.js'
@@ -230,26 +231,10 @@ export class TokenService {
       const removed = chooseAccount(s.accounts, this.#o.account)
       const left = s.accounts.filter((a) => a.homeAccountId !== removed.homeAccountId)
       if (left.length === 0) return { removed, left, cleared: await this.#o.store.remove() }
-      await this.#o.store.write(withoutAccount(data as string, removed.homeAccountId))
+      await this.#o.store.write(JSON.stringify(cacheWithout(data as string, removed.homeAccountId)))
       return { removed, left, cleared: false }
     })
     if (result.left.length === 0) await this.#o.metadata.remove()
     return result
   }
 }
-
-/** A serialized cache without the entries of one account (every section, by `home_account_id`). */
-function withoutAccount(serialized: string, homeAccountId: string): string {
-  const cache = JSON.parse(serialized) as Record<string, unknown>
-  for (const [name, entries] of Object.entries(cache)) {
-    if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) continue
-    cache[name] = Object.fromEntries(
-      Object.entries(entries).filter(
-        ([, e]) => !(typeof e === 'object' && e !== null && (e as Entry).home_account_id === homeAccountId),
-      ),
-    )
-  }
-  return JSON.stringify(cache)
-}
-
-type Entry = Record<string, unknown>

@@ -306,8 +306,7 @@ async function storageCheck(
   try {
     if (kind === 'keychain') await o.probeKeychain()
     const state = await o.checkHome(home)
-    if (kind === 'file' && settings)
-      o.checkPlainCache(cachePaths(home, settings.authority, settings.clientId, settings.profile).plainCache)
+    if (kind === 'file' && settings) o.checkPlainCache(cachePaths({ ...settings, home }).plainCache)
     const what = kind === 'keychain' ? 'keychain works' : 'file'
     const folder = state === 'private' ? `${home} is private` : `${home} is created at the first sign-in`
     return ok('storage', `${what}; ${folder}`)

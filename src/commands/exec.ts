@@ -13,7 +13,7 @@ import type { AccessTokenResult, TokenService } from '../auth/token-service.js'
 import { resolveScopes } from '../config.js'
 import { CliError, childExitStatus, PassedOnStatus, throwIfAborted, usageError } from '../errors.js'
 import type { Debug, Factory } from '../factory.js'
-import { globalOptionsFor } from '../help.js'
+import { globalOptionsFor, TOKEN_COMMAND_OPTIONS } from '../help.js'
 import type { Env, ForwardedSignal, Runtime } from '../runtime.js'
 import { SECRET_ENV } from '../secret-env.js'
 import { DEFAULT_SCOPES } from '../validate.js'
@@ -100,18 +100,10 @@ export function inForegroundGroup(stat: string | undefined): boolean {
 /** The `exec` command: its flags, help and action. */
 export function newCmdExec(f: Factory, runF: (o: ExecOptions) => Promise<void> = execRun): Command {
   // No --client-secret-stdin: standard input is the command's.
-  return globalOptionsFor(new Command('exec'), [
-    '--tenant',
-    '--client-id',
-    '--certificate',
-    '--dotenv',
-    '--cloud',
-    '--authority',
-    '--storage',
-    '--profile',
-    '--account',
-    '--debug',
-  ])
+  return globalOptionsFor(
+    new Command('exec'),
+    TOKEN_COMMAND_OPTIONS.filter((n) => n !== '--client-secret-stdin'),
+  )
     .description('run a command with an access token in its environment (ENTRA_ACCESS_TOKEN)')
     .usage('[options] -- <command> [args...]')
     .argument('[command...]', 'the command and its arguments, after --')

@@ -9,7 +9,7 @@ import { resolveScopes } from '../config.js'
 import { usageError } from '../errors.js'
 import type { Debug, Factory } from '../factory.js'
 import { GRAPH_APIS, type GraphApi } from '../graph.js'
-import { globalOptionsFor } from '../help.js'
+import { GRAPH_COMMAND_OPTIONS, globalOptionsFor } from '../help.js'
 import type { HttpClient } from '../http.js'
 import type { IO } from '../io.js'
 import { collect } from './flags.js'
@@ -53,20 +53,7 @@ Examples:
 
 /** The `graph` command. */
 export function newCmdGraph(f: Factory, runF?: (o: GraphOptions) => Promise<void>): Command {
-  return globalOptionsFor(new Command('graph'), [
-    '--tenant',
-    '--client-id',
-    '--client-secret-stdin',
-    '--certificate',
-    '--dotenv',
-    '--cloud',
-    '--authority',
-    '--graph-url',
-    '--storage',
-    '--profile',
-    '--account',
-    '--debug',
-  ])
+  return globalOptionsFor(new Command('graph'), GRAPH_COMMAND_OPTIONS)
     .description('send one Microsoft Graph request with the cached tokens and print the answer (JSON)')
     .usage('[options] [METHOD] <path>')
     .argument('[METHOD]', 'GET, POST, PUT, PATCH or DELETE (default: GET, or POST with --body)')

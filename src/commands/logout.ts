@@ -10,7 +10,7 @@ import type { TokenService } from '../auth/token-service.js'
 import { CliError, usageError } from '../errors.js'
 import type { Factory } from '../factory.js'
 import { REVOKE_SESSIONS_SCOPE, revokeSignInSessions } from '../graph.js'
-import { globalOptionsFor } from '../help.js'
+import { GRAPH_COMMAND_OPTIONS, globalOptionsFor } from '../help.js'
 import type { HttpClient } from '../http.js'
 import { type IO, sanitize, say } from '../io.js'
 import { promptConfirm } from '../prompt.js'
@@ -47,20 +47,7 @@ export interface RevokeOptions {
 
 /** The `logout` command. */
 export function newCmdLogout(f: Factory, runF: (o: LogoutOptions) => Promise<void> = logoutRun): Command {
-  return globalOptionsFor(new Command('logout'), [
-    '--tenant',
-    '--client-id',
-    '--dotenv',
-    '--client-secret-stdin',
-    '--certificate',
-    '--cloud',
-    '--authority',
-    '--graph-url',
-    '--storage',
-    '--profile',
-    '--account',
-    '--debug',
-  ])
+  return globalOptionsFor(new Command('logout'), GRAPH_COMMAND_OPTIONS)
     .description(
       "forget an account's cached tokens (the chosen one; with --all, every account's and the stored client secret)",
     )

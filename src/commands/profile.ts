@@ -100,7 +100,7 @@ async function rowOf(o: ProfileOptions, name: string, current: string): Promise<
     const quiet = () => {}
     const settings = settingsFrom(gatherSettings({ profile: name }, o.env, { warn: quiet }), o.env)
     row.authority = settings.authority
-    const paths = cachePaths(settings.home, settings.authority, settings.clientId, settings.profile)
+    const paths = cachePaths(settings)
     const store = cacheStore({ settings, paths, keychain: o.keychain, env: o.env, warn: quiet })
     const summary = summarizeCache(await store.read(), settings.account)
     row.accounts = summary.accounts.map((a) => a.username)

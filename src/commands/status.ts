@@ -8,7 +8,7 @@ import { Command } from 'commander'
 import type { TokenService } from '../auth/token-service.js'
 import { notSignedIn } from '../errors.js'
 import type { Factory } from '../factory.js'
-import { globalOptionsFor } from '../help.js'
+import { globalOptionsFor, TOKEN_COMMAND_OPTIONS } from '../help.js'
 import { type IO, sanitize, say, toJson, writeOut } from '../io.js'
 
 /** What `status` runs with. */
@@ -51,19 +51,7 @@ export interface StatusReport {
 
 /** The `status` command. */
 export function newCmdStatus(f: Factory, runF: (o: StatusOptions) => Promise<void> = statusRun): Command {
-  return globalOptionsFor(new Command('status'), [
-    '--tenant',
-    '--client-id',
-    '--client-secret-stdin',
-    '--certificate',
-    '--dotenv',
-    '--cloud',
-    '--authority',
-    '--storage',
-    '--profile',
-    '--account',
-    '--debug',
-  ])
+  return globalOptionsFor(new Command('status'), TOKEN_COMMAND_OPTIONS)
     .description('show who is signed in, the tenant, token expiry and storage')
     .option('--json', 'print the status as JSON on stdout')
     .action(async (o: { json?: boolean }) => {

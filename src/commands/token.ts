@@ -6,7 +6,7 @@ import { Command } from 'commander'
 import type { TokenService } from '../auth/token-service.js'
 import { resolveScopes } from '../config.js'
 import type { Factory } from '../factory.js'
-import { globalOptionsFor } from '../help.js'
+import { globalOptionsFor, TOKEN_COMMAND_OPTIONS } from '../help.js'
 import { type IO, writeOut } from '../io.js'
 import { DEFAULT_SCOPES } from '../validate.js'
 import { collect } from './flags.js'
@@ -24,19 +24,7 @@ export interface TokenOptions {
 
 /** The `token` command: its flags, help and action. */
 export function newCmdToken(f: Factory, runF: (o: TokenOptions) => Promise<void> = tokenRun): Command {
-  return globalOptionsFor(new Command('token'), [
-    '--tenant',
-    '--client-id',
-    '--client-secret-stdin',
-    '--certificate',
-    '--dotenv',
-    '--cloud',
-    '--authority',
-    '--storage',
-    '--profile',
-    '--account',
-    '--debug',
-  ])
+  return globalOptionsFor(new Command('token'), TOKEN_COMMAND_OPTIONS)
     .description('print an access token (and nothing else) for scripts')
     .option('--scope <scope>', 'scope to get a token for, repeatable (default: User.Read)', collect)
     .addHelpText(

@@ -7,7 +7,7 @@ import type { TokenService } from '../auth/token-service.js'
 import { CliError } from '../errors.js'
 import type { Factory } from '../factory.js'
 import { type GraphUser, getMe } from '../graph.js'
-import { globalOptionsFor } from '../help.js'
+import { GRAPH_COMMAND_OPTIONS, globalOptionsFor } from '../help.js'
 import type { HttpClient } from '../http.js'
 import { type IO, toJson, writeOut } from '../io.js'
 import { DEFAULT_SCOPES } from './token.js'
@@ -23,20 +23,7 @@ export interface WhoamiOptions {
 
 /** The `whoami` command. */
 export function newCmdWhoami(f: Factory, runF: (o: WhoamiOptions) => Promise<void> = whoamiRun): Command {
-  return globalOptionsFor(new Command('whoami'), [
-    '--tenant',
-    '--client-id',
-    '--client-secret-stdin',
-    '--certificate',
-    '--dotenv',
-    '--cloud',
-    '--authority',
-    '--graph-url',
-    '--storage',
-    '--profile',
-    '--account',
-    '--debug',
-  ])
+  return globalOptionsFor(new Command('whoami'), GRAPH_COMMAND_OPTIONS)
     .description('print your Microsoft Graph profile (JSON) using the cached tokens')
     .addHelpText('after', '\nExample:\n  entra-login whoami | jq -r .mail')
     .action(async () => {

@@ -30,17 +30,22 @@ export interface CachePaths {
   launchPage(token: string): string
 }
 
+/** What names a cache: the run's settings (`config.ts` Settings) have these fields. */
+export interface CacheOwner {
+  /** The profile's folder. */
+  home: string
+  authority: string
+  clientId: string
+  /** The profile (`default` unless named). */
+  profile?: string
+}
+
 /**
  * The paths for `authority` + `clientId` below `home` (the profile's folder). A named profile's
  * name is part of the id, so its keychain items never collide with another profile's of the same
  * app; the default profile's ids are those entra-login always used.
  */
-export function cachePaths(
-  home: string,
-  authority: string,
-  clientId: string,
-  profile = 'default',
-): CachePaths {
+export function cachePaths({ home, authority, clientId, profile = 'default' }: CacheOwner): CachePaths {
   const seed = profile === 'default' ? `${authority}\n${clientId}` : `${authority}\n${clientId}\n${profile}`
   const id = createHash('sha256').update(seed).digest('hex').slice(0, 16)
   return {

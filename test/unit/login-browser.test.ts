@@ -41,7 +41,7 @@ function setup(
       rt: t.rt,
       program: o.program,
       noBrowser: o.noBrowser === true,
-      paths: () => cachePaths(home, 'https://login.example.test/t', 'c'),
+      paths: () => cachePaths({ home, authority: 'https://login.example.test/t', clientId: 'c' }),
       url: URL_,
       port: 5001,
       debug: undefined,
